@@ -1,0 +1,359 @@
+"""What the model must return. Field descriptions are prompt text: they carry the codebook.
+
+Validators check the answer against the article given in instructor's `context`
+(`{"article_text": str, "article_date": date | None}`); a failure is re-asked with its message.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import StrEnum
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+
+from schemas.text import name_key, occurs_in
+
+# Bounds keep a grammar-constrained local model from generating forever.
+MAX_ACTORS = 20
+MAX_EVENTS = 12
+MAX_QUOTES = 15
+MAX_ALIASES = 6
+Name = Annotated[str, Field(min_length=1, max_length=120)]
+
+
+class ActorKind(StrEnum):
+    STATE = "state"
+    ARMED_GROUP = "armed_group"
+    POLITICAL_ORG = "political_org"
+    INTERNATIONAL_ORG = "international_org"
+    PERSON = "person"
+    CIVILIANS = "civilians"
+    MEDIA = "media"
+    OTHER = "other"
+
+
+class EventType(StrEnum):
+    """PLOVER's 16 event types (definitions in EVENT_TYPE_DEFINITIONS)."""
+
+    AGREE = "AGREE"
+    CONSULT = "CONSULT"
+    SUPPORT = "SUPPORT"
+    CONCEDE = "CONCEDE"
+    COOPERATE = "COOPERATE"
+    AID = "AID"
+    RETREAT = "RETREAT"
+    REQUEST = "REQUEST"
+    ACCUSE = "ACCUSE"
+    REJECT = "REJECT"
+    THREATEN = "THREATEN"
+    PROTEST = "PROTEST"
+    SANCTION = "SANCTION"
+    MOBILIZE = "MOBILIZE"
+    COERCE = "COERCE"
+    ASSAULT = "ASSAULT"
+
+
+EVENT_TYPE_DEFINITIONS: dict[EventType, str] = {
+    EventType.AGREE: "agree to, sign or announce an agreement, deal, ceasefire or truce, or "
+    "promise to cooperate (an evacuation deal is AGREE)",
+    EventType.CONSULT: "meet, visit, hold talks, negotiate, phone or consult another actor",
+    EventType.SUPPORT: "praise, endorse, defend or express solidarity with another actor",
+    EventType.CONCEDE: "yield: apologise, admit, ease restrictions, accept demands, "
+    "change a policy under pressure",
+    EventType.COOPERATE: "material cooperation: joint operations, sharing intelligence, "
+    "military or economic cooperation between actors",
+    EventType.AID: "provide aid: humanitarian convoys, military or economic aid, "
+    "evacuating people",
+    EventType.RETREAT: "withdraw forces, surrender, release prisoners or hostages, leave an "
+    "area, observe a ceasefire, disarm",
+    EventType.REQUEST: "ask, demand, appeal or call for something",
+    EventType.ACCUSE: "accuse, blame, criticise, denounce or condemn another actor",
+    EventType.REJECT: "refuse, reject or ignore a demand, offer or ultimatum; deny an "
+    "accusation; refuse to surrender",
+    EventType.THREATEN: "threaten force or other coercion, including ultimatums and "
+    "deadlines to surrender or leave",
+    EventType.PROTEST: "civilian demonstrations, rallies, strikes, riots",
+    EventType.SANCTION: "cut ties or cooperation: embargoes, sanctions, expelling "
+    "diplomats, breaking relations",
+    EventType.MOBILIZE: "deploy or mass troops, police or militias, raise alert, show "
+    "of force without fighting",
+    EventType.COERCE: "coercion without bodily harm: arrests, seizing property, "
+    "curfews, restrictions, censorship, destroying property",
+    EventType.ASSAULT: "use of violence: fighting, clashes, offensives, airstrikes, "
+    "shelling, bombings, killings, abductions",
+}
+
+
+class EventMode(StrEnum):
+    """How an event happened; each mode belongs to one or more types (MODES_BY_TYPE)."""
+
+    FIREARMS = "firearms"
+    AERIAL = "aerial"
+    SHELLING = "shelling"
+    EXPLOSIVE = "explosive"
+    SUICIDE = "suicide"
+    CHEMICAL = "chemical"
+    ABDUCTION = "abduction"
+    SEXUAL = "sexual"
+    PHYSICAL = "physical"
+    ARREST = "arrest"
+    SEIZE = "seize"
+    DESTROY = "destroy"
+    RESTRICT = "restrict"
+    ULTIMATUM = "ultimatum"
+    MILITARY = "military"
+    WITHDRAW = "withdraw"
+    SURRENDER = "surrender"
+    RELEASE = "release"
+    CEASEFIRE = "ceasefire"
+    HUMANITARIAN = "humanitarian"
+    EVACUATION = "evacuation"
+    ECONOMIC = "economic"
+    DEMONSTRATE = "demonstrate"
+    RIOT = "riot"
+    STRIKE = "strike"
+    DEAL = "deal"
+    TROOPS = "troops"
+    EMBARGO = "embargo"
+
+
+M = EventMode
+MODES_BY_TYPE: dict[EventType, frozenset[EventMode]] = {
+    EventType.ASSAULT: frozenset(
+        {M.FIREARMS, M.AERIAL, M.SHELLING, M.EXPLOSIVE, M.SUICIDE, M.CHEMICAL}
+        | {M.ABDUCTION, M.SEXUAL, M.PHYSICAL}
+    ),
+    EventType.COERCE: frozenset({M.ARREST, M.SEIZE, M.DESTROY, M.RESTRICT}),
+    EventType.THREATEN: frozenset({M.ULTIMATUM, M.MILITARY}),
+    EventType.RETREAT: frozenset({M.WITHDRAW, M.SURRENDER, M.RELEASE, M.CEASEFIRE}),
+    EventType.AID: frozenset({M.HUMANITARIAN, M.EVACUATION, M.MILITARY, M.ECONOMIC}),
+    EventType.PROTEST: frozenset({M.DEMONSTRATE, M.RIOT, M.STRIKE}),
+    EventType.AGREE: frozenset({M.DEAL, M.CEASEFIRE, M.EVACUATION}),
+    EventType.MOBILIZE: frozenset({M.TROOPS}),
+    EventType.SANCTION: frozenset({M.EMBARGO}),
+}
+del M
+
+
+class EventStatus(StrEnum):
+    ASSERTED = "asserted"  # reported as fact by the article
+    CLAIMED = "claimed"  # attributed to one side ("IS said", "activists said")
+    DENIED = "denied"  # an actor denies it happened
+    THREATENED = "threatened"  # threatened, not (yet) carried out
+    PLANNED = "planned"  # announced or scheduled for the future
+
+
+class DatePrecision(StrEnum):
+    DAY = "day"
+    WEEK = "week"
+    MONTH = "month"
+    YEAR = "year"
+    UNKNOWN = "unknown"
+
+
+class LocationPrecision(StrEnum):
+    PLACE = "place"  # a town, village, neighbourhood or site
+    ADMIN_AREA = "admin_area"  # a province, governorate, district
+    COUNTRY = "country"
+    UNKNOWN = "unknown"
+
+
+class QuoteKind(StrEnum):
+    DIRECT = "direct"  # whole sentence(s) inside quotation marks
+    PARTIAL = "partial"  # a fragment in quotation marks inside the reporter's sentence
+    INDIRECT = "indirect"  # reported speech without quotation marks
+
+
+class Actor(BaseModel):
+    """A person, group, state or organisation that acts, is acted upon, or speaks."""
+
+    model_config = ConfigDict(use_enum_values=False)
+
+    name: Name = Field(description="The fullest form of the name used in the article.")
+    aliases: list[Name] = Field(
+        default_factory=list,
+        max_length=MAX_ALIASES,
+        description="Other ways the article refers to this actor: acronyms, short names, "
+        "descriptions ('SDF', 'the militia', 'the Kurdish-led forces'). Not pronouns.",
+    )
+    kind: ActorKind = Field(description="What sort of actor this is.")
+    affiliation: str | None = Field(
+        default=None,
+        max_length=120,
+        description="For a person: the actor they speak or act for (must be another actor's "
+        "name), e.g. a spokesman's organisation.",
+    )
+    country: str | None = Field(default=None, max_length=60, description="Country of the actor.")
+
+
+class Location(BaseModel):
+    place: str | None = Field(default=None, max_length=80, description="Town, city or site.")
+    admin_area: str | None = Field(default=None, max_length=80, description="Province/region.")
+    country: str | None = Field(default=None, max_length=60)
+    precision: LocationPrecision = Field(
+        default=LocationPrecision.UNKNOWN, description="The most specific level given."
+    )
+
+
+class Event(BaseModel):
+    """Something an actor did, said it would do, or was reported to have done to another."""
+
+    model_config = ConfigDict(use_enum_values=False)
+
+    event_type: EventType = Field(
+        description="PLOVER type: "
+        + "; ".join(f"{t.value} = {d}" for t, d in EVENT_TYPE_DEFINITIONS.items())
+    )
+    mode: EventMode | None = Field(
+        default=None,
+        description="How it happened, for ASSAULT (firearms, aerial, shelling, explosive, "
+        "suicide, chemical, abduction, sexual, physical), COERCE (arrest, seize, destroy, "
+        "restrict), THREATEN (ultimatum, military), RETREAT (withdraw, surrender, release, "
+        "ceasefire), AID (humanitarian, evacuation, military, economic), PROTEST "
+        "(demonstrate, riot, strike), AGREE (deal, ceasefire, evacuation), MOBILIZE (troops), "
+        "SANCTION (embargo). Null if none fits.",
+    )
+    status: EventStatus = Field(
+        default=EventStatus.ASSERTED,
+        description="asserted = reported as fact; claimed = only one side says so; denied = "
+        "an actor denies it; threatened = threatened, not carried out; planned = announced "
+        "for the future.",
+    )
+    sources: list[Name] = Field(
+        default_factory=list, max_length=4, description="Names of the actors who did it."
+    )
+    targets: list[Name] = Field(
+        default_factory=list, max_length=4, description="Names of the actors it was done to."
+    )
+    summary: str = Field(max_length=200, description="One short sentence: who did what to whom.")
+    date_text: str | None = Field(
+        default=None,
+        max_length=60,
+        description="The time expression exactly as written ('on Sunday', 'in June').",
+    )
+    date: dt.date | None = Field(
+        default=None, description="ISO date, resolved against the article's date; null if unknown."
+    )
+    date_precision: DatePrecision = Field(default=DatePrecision.UNKNOWN)
+    location: Location | None = Field(default=None)
+    fatalities: int | None = Field(
+        default=None,
+        ge=0,
+        description="People killed, if the article gives a number. ACLED rule: code vague "
+        "numbers low ('several' = 3, 'dozens' = 12, 'hundreds' = 100); null if not stated.",
+    )
+    evidence: str = Field(
+        min_length=1,
+        max_length=500,
+        description="The sentence of the article that reports the event, copied verbatim.",
+    )
+
+    @field_validator("evidence")
+    @classmethod
+    def _evidence_in_article(cls, evidence: str, info: ValidationInfo) -> str:
+        text = _article_text(info)
+        if text is not None and not occurs_in(evidence, text):
+            raise ValueError(
+                f"evidence {evidence[:80]!r} is not in the article: copy the sentence verbatim"
+            )
+        return evidence
+
+    @model_validator(mode="after")
+    def _sane(self, info: ValidationInfo) -> Event:
+        if self.mode is not None and self.mode not in MODES_BY_TYPE.get(self.event_type, ()):
+            allowed = sorted(m.value for m in MODES_BY_TYPE.get(self.event_type, ()))
+            raise ValueError(
+                f"mode {self.mode.value!r} does not belong to {self.event_type.value}; "
+                f"use one of {allowed} or null"
+            )
+        article_date = _article_date(info)
+        if self.date is not None and article_date is not None and self.date > article_date:
+            raise ValueError(
+                f"date {self.date.isoformat()} is after the article's date "
+                f"{article_date.isoformat()}: resolve relative dates against the dateline"
+            )
+        return self
+
+
+class Quote(BaseModel):
+    """Speech reported in the article, with who said it."""
+
+    model_config = ConfigDict(use_enum_values=False)
+
+    text: str = Field(
+        min_length=1,
+        max_length=600,
+        description="The quoted words exactly as in the article (for indirect speech, the "
+        "reported clause), without the surrounding quotation marks.",
+    )
+    kind: QuoteKind = Field(
+        description="direct = whole sentences in quotation marks; partial = a fragment in "
+        "quotation marks inside the reporter's sentence; indirect = reported speech "
+        "without quotation marks."
+    )
+    speaker: Name | None = Field(
+        default=None, description="Name of the actor who said it (one of the actors)."
+    )
+    speaker_mention: str | None = Field(
+        default=None,
+        max_length=120,
+        description="How the speaker is referred to at the quote, as written ('he', 'Bali').",
+    )
+    cue: str | None = Field(
+        default=None, max_length=40, description="The speech verb as written ('said', 'told')."
+    )
+
+    @field_validator("text")
+    @classmethod
+    def _text_in_article(cls, quote: str, info: ValidationInfo) -> str:
+        text = _article_text(info)
+        if text is not None and not occurs_in(quote, text):
+            raise ValueError(
+                f"quote {quote[:80]!r} is not in the article: quote only words that appear "
+                "in it, verbatim"
+            )
+        return quote
+
+
+class ArticleExtraction(BaseModel):
+    """Every actor, event and quote in one news article."""
+
+    actors: list[Actor] = Field(default_factory=list, max_length=MAX_ACTORS)
+    events: list[Event] = Field(default_factory=list, max_length=MAX_EVENTS)
+    quotes: list[Quote] = Field(default_factory=list, max_length=MAX_QUOTES)
+
+    @model_validator(mode="after")
+    def _references_resolve(self) -> ArticleExtraction:
+        known = {name_key(n) for a in self.actors for n in (a.name, *a.aliases)}
+        unknown: list[str] = []
+        for quote in self.quotes:
+            if quote.speaker and name_key(quote.speaker) not in known:
+                unknown.append(f"quote speaker {quote.speaker!r}")
+        for i, event in enumerate(self.events):
+            for role, names in (("source", event.sources), ("target", event.targets)):
+                unknown.extend(
+                    f"event {i} {role} {n!r}" for n in names if name_key(n) not in known
+                )
+        if unknown:
+            raise ValueError(
+                "these names are not among the actors (add the actor, or use its name or an "
+                "alias exactly): " + "; ".join(unknown)
+            )
+        return self
+
+
+def _context(info: ValidationInfo) -> dict[str, Any]:
+    return info.context if isinstance(info.context, dict) else {}
+
+
+def _article_text(info: ValidationInfo) -> str | None:
+    text = _context(info).get("article_text")
+    return text if isinstance(text, str) else None
+
+
+def _article_date(info: ValidationInfo) -> dt.date | None:
+    value = _context(info).get("article_date")
+    if isinstance(value, dt.datetime):
+        return value.date()
+    return value if isinstance(value, dt.date) else None

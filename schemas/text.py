@@ -1,0 +1,91 @@
+"""Text normalisation shared by validation, grounding, hashing and scoring."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+
+_SPACES = re.compile(r"[ \t\u00a0\u2000-\u200b\u202f\u205f\u3000]+")
+_BLANK_LINES = re.compile(r"\n\s*\n+")
+_ANY_SPACE = re.compile(r"\s+")
+
+# Typographic variants a model (or a copy-paste) swaps for one another.
+_FOLD = str.maketrans(
+    {
+        "\u201c": '"',
+        "\u201d": '"',
+        "\u201e": '"',
+        "\u00ab": '"',
+        "\u00bb": '"',
+        "\u2018": "'",
+        "\u2019": "'",
+        "\u201a": "'",
+        "\u2032": "'",
+        "\u2013": "-",
+        "\u2014": "-",
+        "\u2012": "-",
+        "\u2212": "-",
+        "\u2026": "...",
+    }
+)
+
+
+def normalize_article_text(text: str) -> str:
+    """NFC, unix newlines, runs of spaces folded, blank-line runs folded, ends trimmed.
+
+    This is the text that is stored, hashed and offset into.
+    """
+    text = unicodedata.normalize("NFC", text).replace("\r\n", "\n").replace("\r", "\n")
+    lines = [_SPACES.sub(" ", line).strip() for line in text.split("\n")]
+    return _BLANK_LINES.sub("\n\n", "\n".join(lines)).strip()
+
+
+def content_hash(normalized_text: str) -> str:
+    return hashlib.sha256(normalized_text.encode("utf-8")).hexdigest()
+
+
+def fold_for_match(text: str) -> str:
+    """Fold quotes, dashes and whitespace so 'verbatim' survives typographic differences.
+
+    Folding is length-changing only for the ellipsis and whitespace runs; grounding maps
+    positions back with `fold_with_offsets`.
+    """
+    return _ANY_SPACE.sub(" ", unicodedata.normalize("NFC", text).translate(_FOLD)).strip()
+
+
+def fold_with_offsets(text: str) -> tuple[str, list[int]]:
+    """`fold_for_match(text)` plus, for each folded character, its offset in `text`."""
+    out: list[str] = []
+    offsets: list[int] = []
+    in_space = False
+    for i, ch in enumerate(text):
+        if ch.isspace():
+            if not in_space and out:
+                out.append(" ")
+                offsets.append(i)
+            in_space = True
+            continue
+        in_space = False
+        folded = ch.translate(_FOLD)
+        for f in folded:
+            out.append(f)
+            offsets.append(i)
+    while out and out[-1] == " ":
+        out.pop()
+        offsets.pop()
+    return "".join(out), offsets
+
+
+def occurs_in(needle: str, haystack: str) -> bool:
+    """True when `needle` occurs in `haystack` after folding quotes, dashes and whitespace."""
+    folded = fold_for_match(needle).strip("\"' ")
+    return bool(folded) and folded in fold_for_match(haystack)
+
+
+def name_key(name: str) -> str:
+    """Key for comparing actor names: casefolded, punctuation and leading 'the' dropped."""
+    folded = fold_for_match(name).casefold()
+    folded = re.sub(r"[^\w\s]", " ", folded)
+    folded = _ANY_SPACE.sub(" ", folded).strip()
+    return folded.removeprefix("the ")
