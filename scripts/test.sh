@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Installs what the tests need and runs them: lint, types, the test suite (SQLite and the
+# PostgreSQL on localhost:5432) replaying recorded model answers, then the eval gate.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+python3 -m venv .venv 2>/dev/null || true
+# shellcheck disable=SC1091
+. .venv/bin/activate
+pip install -q --upgrade pip
+pip install -q -e '.[dev]'
+
+ruff check .
+mypy
+python -m pytest -q "$@"
