@@ -66,9 +66,8 @@ def align(needle: str, text: str, *, near: int | None = None) -> Span:
             and found.score >= FUZZY_THRESHOLD
             and found.dest_end > found.dest_start
         ):
-            return _span_from_folded(
-                text, offsets, found.dest_start, found.dest_end, AlignmentStatus.FUZZY
-            )
+            start, end = _to_word_edges(folded_text, found.dest_start, found.dest_end)
+            return _span_from_folded(text, offsets, start, end, AlignmentStatus.FUZZY)
     return Span(text=needle)
 
 
@@ -206,6 +205,15 @@ def _nearest(
         return max(start - near, near - end, 0)
 
     return min(found, key=distance, default=None)
+
+
+def _to_word_edges(text: str, start: int, end: int) -> tuple[int, int]:
+    """Widen a fuzzy window that cuts a word ("he SDF gave" for "The SDF gave") to whole words."""
+    while start > 0 and text[start - 1].isalnum() and text[start].isalnum():
+        start -= 1
+    while end < len(text) and text[end - 1].isalnum() and text[end].isalnum():
+        end += 1
+    return start, end
 
 
 def _span_from_folded(
