@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import typer
 
+from api.llm.model_cli import model_app
+
 app = typer.Typer(help="wirecoder: news articles in, grounded events, actors and quotes out.",
                   no_args_is_help=True)
 
 # Sub-apps register below (one line each): model, eval, db, ...
+
+app.add_typer(model_app, name="model")
