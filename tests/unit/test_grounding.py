@@ -154,7 +154,7 @@ def test_ground_a_small_article() -> None:
     ]
     for actor in grounded.actors:
         for mention in actor.mentions:
-            assert ARTICLE[mention.start : mention.end] == mention.text  # type: ignore[misc]
+            assert ARTICLE[mention.start : mention.end] == mention.text
     assert grounded.actors[1].affiliation == "US-led coalition"
 
     event = grounded.events[0]
@@ -168,6 +168,6 @@ def test_ground_a_small_article() -> None:
     quote = grounded.quotes[0]
     assert quote.span is not None and quote.span.alignment == AlignmentStatus.EXACT
     assert quote.span.text == "This is a local solution,"
-    assert ARTICLE[quote.span.start : quote.span.end] == quote.span.text  # type: ignore[misc]
+    assert ARTICLE[quote.span.start : quote.span.end] == quote.span.text
     assert quote.speaker_span is not None
     assert quote.speaker_span.start == ARTICLE.index("he said")
