@@ -128,7 +128,9 @@ def parse_fill(line: str) -> Fill:
 
 def _split_top(text: str, sep: str, *, first_only: bool = False) -> list[str]:
     """Split on `sep` outside double quotes (a backslash escapes a quote)."""
-    parts, current, in_quote, i = [], [], False, 0
+    parts: list[str] = []
+    current: list[str] = []
+    in_quote, i = False, 0
     while i < len(text):
         ch = text[i]
         if in_quote and ch == "\\" and i + 1 < len(text):
