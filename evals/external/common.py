@@ -62,6 +62,7 @@ class ExternalDocument(BaseModel):
     events: list[GoldEvent] = Field(default_factory=list)
     quotes: list[GroundedQuote] = Field(default_factory=list)
     unmapped: Counter[str] = Field(default_factory=Counter)
+    native: Counter[str] = Field(default_factory=Counter)  # items as the benchmark counts them
 
 
 class OffsetMap:
@@ -159,4 +160,6 @@ def gold_stats(documents: list[ExternalDocument]) -> dict[str, int]:
             stats[f"events_{event.event_type.value}"] += 1
         for reason, n in doc.unmapped.items():
             stats[f"unmapped_{reason}"] += n
+        for item, n in doc.native.items():
+            stats[f"native_{item}"] += n
     return dict(sorted(stats.items()))

@@ -406,6 +406,7 @@ def _document(message: Message, templates: list[Template]) -> ExternalDocument:
         published_at=message.published_at,
         dateline=message.dateline,
     )
+    doc.native["templates"] = len(templates)
     for template in templates:
         event, reason = template_event(template)
         if event is not None:

@@ -207,6 +207,12 @@ def adapt(record: dict[str, Any], clusters: list[list[str]]) -> ExternalDocument
     }
     cluster_of = {mid: tuple(c) for c in clusters for mid in c if mid in mentions}
     doc = ExternalDocument(doc_id=record["doc_id"], text=offsets.text)
+    doc.native.update(
+        entity_mentions=len(mentions),
+        event_mentions=len(record["event_mentions"]),
+        arguments=sum(len(e["arguments"]) for e in record["event_mentions"]),
+        coref_clusters=len(clusters),
+    )
     attackers: set[tuple[str, ...]] = set()
     for event in record["event_mentions"]:
         mapped = _event(event, mentions, cluster_of, sentence_of_token, offsets, doc)
