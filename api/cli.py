@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from api.llm.model_cli import model_app
+from evals.cli import eval_app
 
 app = typer.Typer(help="wirecoder: news articles in, grounded events, actors and quotes out.",
                   no_args_is_help=True)
@@ -12,3 +13,4 @@ app = typer.Typer(help="wirecoder: news articles in, grounded events, actors and
 # Sub-apps register below (one line each): model, eval, db, ...
 
 app.add_typer(model_app, name="model")
+app.add_typer(eval_app, name="eval")

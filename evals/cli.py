@@ -1,0 +1,214 @@
+"""`wirecoder eval …`: run the gold set, re-score a run, compare with the baseline, promote.
+
+Exit codes: 0 ok; 1 the gate failed (a regression beyond the tolerance); 2 bad input (a missing
+file, gold labels changed under a run, no baseline).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+import shutil
+from enum import StrEnum
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich.console import Console
+
+from api.config import PROJECT_ROOT, LLMBackend, Settings
+from evals.gold import load_gold
+from evals.report import DEFAULT_TOLERANCE, compare, print_comparison, print_run
+from evals.runner import DatasetMismatch, RunRecord, default_run_path, run_eval, score
+
+if TYPE_CHECKING:
+    from evals.runner import ExtractorLike
+
+BASELINES_DIR = PROJECT_ROOT / "evals" / "baselines"
+CURRENT_POINTER = "CURRENT"  # a file in BASELINES_DIR holding the current baseline's file name
+
+eval_app = typer.Typer(
+    help="Score extraction against the hand-labelled gold set; gate prompt changes on a baseline.",
+    no_args_is_help=True,
+)
+console = Console()
+
+
+class SplitChoice(StrEnum):
+    DEV = "dev"
+    TEST = "test"
+    ALL = "all"
+
+
+RunPath = Annotated[
+    Path, typer.Argument(help="A run record (JSON) written by `wirecoder eval run`.")
+]
+WorstOption = Annotated[
+    int, typer.Option("--worst", help="How many of the weakest cases to show.", min=0)
+]
+
+
+def _fail(message: str, code: int = 2) -> typer.Exit:
+    console.print(f"[red]error:[/red] {message}")
+    return typer.Exit(code=code)
+
+
+def _load_run(path: Path) -> RunRecord:
+    if not path.is_file():
+        raise _fail(f"no run record at {path}")
+    try:
+        return RunRecord.load(path)
+    except ValueError as error:
+        raise _fail(f"{path} is not a run record: {error}") from None
+
+
+def _build_extractor(settings: Settings) -> ExtractorLike:
+    from api.llm.extractor import Extractor  # imports the model client stack: only when running
+
+    return Extractor(settings)
+
+
+@eval_app.command("run")
+def run_command(
+    split: Annotated[SplitChoice, typer.Option(help="Which gold cases to run.")] = SplitChoice.ALL,
+    prompt_version: Annotated[
+        str | None, typer.Option(help="Prompt version, e.g. v2; default: Settings.prompt_version.")
+    ] = None,
+    backend: Annotated[
+        LLMBackend | None,
+        typer.Option(help="replay (recorded answers), local or openai; default: Settings."),
+    ] = None,
+    record: Annotated[
+        bool, typer.Option("--record", help="Record every live model answer for replay.")
+    ] = False,
+    concurrency: Annotated[
+        int, typer.Option(min=1, help="Articles extracted at once (1 suits a local model).")
+    ] = 1,
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            help="Where to write the run record; default: evals/runs/<time>-<model>-<prompt>.json."
+        ),
+    ] = None,
+    baseline: Annotated[
+        Path | None,
+        typer.Option(help="Also compare with this baseline (or 'current') and gate on it."),
+    ] = None,
+    tolerance: Annotated[float, typer.Option(min=0.0)] = DEFAULT_TOLERANCE,
+    worst: WorstOption = 5,
+) -> None:
+    """Extract the gold cases with a prompt version and backend, score, write the run record."""
+    cases = load_gold(None if split == SplitChoice.ALL else split.value)
+    if not cases:
+        raise _fail(f"no gold cases in split {split.value}")
+    overrides: dict[str, object] = {"llm_record": record}
+    if prompt_version is not None:
+        overrides["prompt_version"] = prompt_version
+    if backend is not None:
+        overrides["llm_backend"] = backend
+    settings = Settings(**overrides)  # type: ignore[arg-type]
+    run = run_eval(cases, _build_extractor(settings), concurrency=concurrency, progress=True)
+    path = run.save(out or default_run_path(run))
+    print_run(run, console, worst=worst)
+    console.print(f"run record: {path}")
+    if baseline is not None:
+        _gate(run, _baseline_path(baseline), tolerance, run_label=path.name)
+
+
+@eval_app.command("score")
+def score_command(
+    run_path: RunPath,
+    out: Annotated[
+        Path | None, typer.Option(help="Write the re-scored record here (default: print only).")
+    ] = None,
+    allow_dataset_change: Annotated[
+        bool, typer.Option(help="Score against gold labels edited since the run.")
+    ] = False,
+    worst: WorstOption = 5,
+) -> None:
+    """Re-score a stored run with the current scorers and gold labels; no model is called."""
+    run = _rescore(_load_run(run_path), allow_dataset_change=allow_dataset_change)
+    print_run(run, console, worst=worst)
+    if out is not None:
+        console.print(f"re-scored record: {run.save(out)}")
+
+
+def _rescore(run: RunRecord, *, allow_dataset_change: bool) -> RunRecord:
+    try:
+        return score(run, load_gold(), allow_dataset_change=allow_dataset_change)
+    except DatasetMismatch as error:
+        raise _fail(str(error)) from None
+
+
+def _baseline_path(baseline: Path | None) -> Path:
+    """A given path, or for none / 'current' the baseline CURRENT names."""
+    if baseline is not None and str(baseline) != "current":
+        return baseline
+    pointer = BASELINES_DIR / CURRENT_POINTER
+    if not pointer.is_file():
+        raise _fail(f"no baseline yet ({pointer} is missing): promote a run first")
+    return BASELINES_DIR / pointer.read_text(encoding="utf-8").strip()
+
+
+def _gate(run: RunRecord, baseline_path: Path, tolerance: float, *, run_label: str) -> None:
+    # Stored outcomes are the facts, scores are derived: re-score both with today's scorers
+    # and labels so a scorer change or a label fix is not read as a model regression.
+    ours = _rescore(run, allow_dataset_change=True)
+    theirs = _rescore(_load_run(baseline_path), allow_dataset_change=True)
+    comparison = compare(ours, theirs, tolerance)
+    print_comparison(comparison, console, run_label=run_label, baseline_label=baseline_path.name)
+    if not comparison.passed:
+        raise typer.Exit(code=1)
+
+
+@eval_app.command("compare")
+def compare_command(
+    run_path: RunPath,
+    baseline: Annotated[
+        Path | None,
+        typer.Option(help="Baseline run record; default: the one evals/baselines/CURRENT names."),
+    ] = None,
+    tolerance: Annotated[
+        float, typer.Option(min=0.0, help="Largest F1 drop (headline or a kind) that passes.")
+    ] = DEFAULT_TOLERANCE,
+) -> None:
+    """Print every metric's delta against the baseline; exit 1 when the gate fails."""
+    _gate(_load_run(run_path), _baseline_path(baseline), tolerance, run_label=run_path.name)
+
+
+def baseline_name(run: RunRecord) -> str:
+    """Stable: one baseline per split, model and prompt version (a re-run replaces it)."""
+    p = run.spec.provenance
+    name = f"{run.spec.split}-{p.model}-{p.prompt_id}-{p.prompt_version}"
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", name)
+
+
+@eval_app.command("promote")
+def promote_command(
+    run_path: RunPath,
+    name: Annotated[
+        str | None, typer.Option(help="Baseline file stem; default: <split>-<model>-<prompt>.")
+    ] = None,
+    force: Annotated[
+        bool, typer.Option(help="Promote even if the gold labels changed since the run.")
+    ] = False,
+) -> None:
+    """Make a run the baseline: copy it into evals/baselines/ and point CURRENT at it."""
+    run = _load_run(run_path)
+    if not force:
+        _rescore(run, allow_dataset_change=False)  # refuses a run on stale labels
+    target = BASELINES_DIR / f"{name or baseline_name(run)}.json"
+    BASELINES_DIR.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(run_path, target)
+    (BASELINES_DIR / CURRENT_POINTER).write_text(target.name + "\n", encoding="utf-8")
+    console.print(
+        f"baseline: {target} (headline F1 {run.aggregates.headline_f1:.3f}); "
+        f"commit it with {BASELINES_DIR / CURRENT_POINTER}"
+    )
+
+
+# `wirecoder eval external …` lives with the adapters; it registers when they are installed.
+if importlib.util.find_spec("evals.external.cli") is not None:
+    from evals.external.cli import external_app
+
+    eval_app.add_typer(external_app, name="external")

@@ -1,0 +1,290 @@
+"""Run an extractor over gold cases into a self-describing run record, and re-score records.
+
+A run record is one JSON file: its spec first (what ran: code, data, prompt, schema, model,
+scorer), then every case's full extraction outcome and scores, then the aggregates. Everything
+needed to score is in it, so `score` can re-score it with changed scorers without calling a
+model (the openai/evals log pattern).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import subprocess
+import warnings
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+from time import perf_counter
+from typing import Protocol
+
+from pydantic import BaseModel, Field, computed_field
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+
+from api.config import PROJECT_ROOT
+from api.llm.outcome import ArticleInput, ExtractionOutcome, OutcomeStatus, Provenance
+from evals.gold import GoldCase, case_to_article_input, dataset_hash
+from evals.scorers import KINDS, SCORER_VERSION, CaseScore, Ratio, Scores, score_case, total_scores
+
+RUN_RECORD_VERSION = 1
+RUNS_DIR = PROJECT_ROOT / "evals" / "runs"
+
+
+class ExtractorLike(Protocol):
+    """What the runner needs from api.llm.extractor.Extractor (tests pass fakes)."""
+
+    @property
+    def provenance(self) -> Provenance: ...
+
+    def extract(self, article: ArticleInput) -> ExtractionOutcome: ...
+
+
+class DatasetMismatch(ValueError):
+    """The gold cases differ from those a run was made on."""
+
+
+class RunSpec(BaseModel):
+    """What ran. Two runs with equal specs but different scores differ only in the model's
+    sampling (or a bug)."""
+
+    record_version: int = RUN_RECORD_VERSION
+    wirecoder_version: str
+    git_sha: str | None
+    git_dirty: bool | None  # tracked files changed since git_sha
+    split: str  # dev, test or all
+    dataset_hash: str  # evals.gold.dataset_hash of exactly the cases run
+    case_ids: list[str]
+    provenance: Provenance  # prompt id/version/sha, schema sha, model, backend, base_url, mode
+    scorer_version: str = SCORER_VERSION
+    concurrency: int = 1
+    started_at: dt.datetime
+    finished_at: dt.datetime
+    scored_at: dt.datetime | None = None  # set when `score` re-scored a stored run
+
+    @property
+    def prompt_ref(self) -> str:
+        return f"{self.provenance.prompt_id}@{self.provenance.prompt_version}"
+
+
+class CaseRecord(BaseModel):
+    case_id: str
+    phenomena: list[str] = Field(default_factory=list)
+    outcome: ExtractionOutcome
+    score: CaseScore
+
+    @property
+    def mean_f1(self) -> float:
+        return self.score.headline_f1
+
+
+class Aggregates(BaseModel):
+    cases: int
+    scores: Scores  # micro totals over cases
+    schema_valid: Ratio  # cases whose extraction succeeded
+    mean_attempts: float
+    tokens_per_article: float
+    mean_latency_ms: float
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def headline_f1(self) -> float:
+        return self.scores.headline_f1
+
+    def metrics(self) -> dict[str, float | None]:
+        """Every figure by a flat name, in display order: what reports print and compare diffs."""
+        s = self.scores
+        out: dict[str, float | None] = {"headline_f1": s.headline_f1}
+        for kind in (*KINDS, "quotes_exact"):
+            counts = getattr(s, kind)
+            out[f"{kind}_f1"] = counts.f1
+            out[f"{kind}_precision"] = counts.precision
+            out[f"{kind}_recall"] = counts.recall
+        for name in (
+            "quote_speaker",
+            "quote_kind",
+            "actor_kind",
+            "event_roles",
+            "event_date",
+            "event_location",
+        ):
+            out[f"{name}_accuracy"] = getattr(s, name).value
+        out["grounding_rate"] = s.grounding.value
+        out["exact_grounding_rate"] = s.exact_grounding.value
+        out["schema_valid_rate"] = self.schema_valid.value
+        out["mean_attempts"] = self.mean_attempts
+        out["tokens_per_article"] = self.tokens_per_article
+        out["mean_latency_ms"] = self.mean_latency_ms
+        return out
+
+
+class RunRecord(BaseModel):
+    spec: RunSpec
+    cases: list[CaseRecord]
+    aggregates: Aggregates
+
+    def save(self, path: Path) -> Path:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(self.model_dump_json(indent=2) + "\n", encoding="utf-8")
+        return path
+
+    @classmethod
+    def load(cls, path: Path) -> RunRecord:
+        return cls.model_validate_json(path.read_text(encoding="utf-8"))
+
+
+def aggregate(cases: Sequence[CaseRecord]) -> Aggregates:
+    n = len(cases)
+    outcomes = [c.outcome for c in cases]
+    return Aggregates(
+        cases=n,
+        scores=total_scores(c.score for c in cases),
+        schema_valid=Ratio(
+            correct=sum(o.status == OutcomeStatus.SUCCEEDED for o in outcomes), total=n
+        ),
+        mean_attempts=sum(o.attempts for o in outcomes) / n if n else 0.0,
+        tokens_per_article=sum(o.usage.total_tokens for o in outcomes) / n if n else 0.0,
+        mean_latency_ms=sum(o.latency_ms for o in outcomes) / n if n else 0.0,
+    )
+
+
+def _case_record(case: GoldCase, outcome: ExtractionOutcome) -> CaseRecord:
+    predicted = outcome.result if outcome.status == OutcomeStatus.SUCCEEDED else None
+    return CaseRecord(
+        case_id=case.id,
+        phenomena=[str(p) for p in case.phenomena],
+        outcome=outcome,
+        score=score_case(predicted, case.expected),
+    )
+
+
+def _extract(extractor: ExtractorLike, case: GoldCase) -> ExtractionOutcome:
+    """An extractor is meant to return failures as outcomes; one that raises anyway must not
+    lose the rest of the run, so the exception becomes this case's failed outcome."""
+    started = perf_counter()
+    try:
+        return extractor.extract(case_to_article_input(case))
+    except Exception as exc:
+        return ExtractionOutcome(
+            status=OutcomeStatus.FAILED,
+            error=f"{type(exc).__name__}: {exc}",
+            latency_ms=round((perf_counter() - started) * 1000),
+            provenance=extractor.provenance,
+        )
+
+
+def _split_of(cases: Sequence[GoldCase]) -> str:
+    splits = {c.split for c in cases}
+    return splits.pop() if len(splits) == 1 else "all"
+
+
+def _git(*args: str) -> str | None:
+    try:
+        done = subprocess.run(
+            ["git", *args], cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=10
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return done.stdout.strip() if done.returncode == 0 else None
+
+
+def _wirecoder_version() -> str:
+    try:
+        return version("wirecoder")
+    except PackageNotFoundError:
+        return "unknown"
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def run_eval(
+    cases: Sequence[GoldCase],
+    extractor: ExtractorLike,
+    *,
+    concurrency: int = 1,
+    progress: bool = True,
+) -> RunRecord:
+    """Extract every case (at most `concurrency` at once; 1 suits a local model on a small
+    machine) and score it. Cases keep their given order in the record."""
+    if concurrency < 1:
+        raise ValueError("concurrency must be at least 1")
+    started_at = _now()
+    outcomes: dict[int, ExtractionOutcome] = {}
+    bar = Progress(
+        TextColumn("[bold]eval[/bold] {task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+        console=Console(stderr=True),
+        disable=not progress,
+    )
+    with bar, ThreadPoolExecutor(max_workers=concurrency) as pool:
+        task = bar.add_task("", total=len(cases))
+        futures = {pool.submit(_extract, extractor, case): i for i, case in enumerate(cases)}
+        for future in as_completed(futures):
+            i = futures[future]
+            outcomes[i] = future.result()
+            bar.update(task, advance=1, description=f"{cases[i].id}: {outcomes[i].status}")
+    records = [_case_record(case, outcomes[i]) for i, case in enumerate(cases)]
+    dirty = _git("status", "--porcelain", "--untracked-files=no")
+    spec = RunSpec(
+        wirecoder_version=_wirecoder_version(),
+        git_sha=_git("rev-parse", "HEAD"),
+        git_dirty=None if dirty is None else bool(dirty),
+        split=_split_of(cases),
+        dataset_hash=dataset_hash(cases),
+        case_ids=[c.id for c in cases],
+        provenance=extractor.provenance,
+        concurrency=concurrency,
+        started_at=started_at,
+        finished_at=_now(),
+    )
+    return RunRecord(spec=spec, cases=records, aggregates=aggregate(records))
+
+
+def score(
+    record: RunRecord, cases: Sequence[GoldCase], *, allow_dataset_change: bool = False
+) -> RunRecord:
+    """Re-score a stored run against gold cases with the current scorers; no model is called.
+
+    `cases` may hold more than the run's cases (e.g. the whole gold set); the run's are picked
+    by id. If their labels changed since the run (dataset hash differs) this refuses, unless
+    `allow_dataset_change`, which warns and records the new hash.
+    """
+    by_id = {c.id: c for c in cases}
+    missing = [i for i in record.spec.case_ids if i not in by_id]
+    if missing:
+        raise DatasetMismatch(f"gold cases missing for this run: {', '.join(missing)}")
+    selected = [by_id[i] for i in record.spec.case_ids]
+    current_hash = dataset_hash(selected)
+    if current_hash != record.spec.dataset_hash:
+        message = (
+            f"the gold labels changed since this run (dataset hash {record.spec.dataset_hash[:12]}"
+            f" then, {current_hash[:12]} now)"
+        )
+        if not allow_dataset_change:
+            raise DatasetMismatch(message + "; re-run it, or re-score with the new labels")
+        warnings.warn(message + "; scoring with the new labels", stacklevel=2)
+    records = [_case_record(by_id[c.case_id], c.outcome) for c in record.cases]
+    spec = record.spec.model_copy(
+        update={"dataset_hash": current_hash, "scorer_version": SCORER_VERSION, "scored_at": _now()}
+    )
+    return RunRecord(spec=spec, cases=records, aggregates=aggregate(records))
+
+
+def default_run_path(record: RunRecord, runs_dir: Path = RUNS_DIR) -> Path:
+    """evals/runs/<UTC timestamp>-<model>-<prompt id@version>.json (names made file-safe)."""
+    stamp = record.spec.started_at.strftime("%Y%m%dT%H%M%SZ")
+    name = f"{stamp}-{record.spec.provenance.model}-{record.spec.prompt_ref}"
+    return runs_dir / (re.sub(r"[^A-Za-z0-9._@-]+", "_", name) + ".json")
