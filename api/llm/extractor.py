@@ -1,0 +1,262 @@
+"""One article in, one ExtractionOutcome out: prompt, instructor call with re-asks, grounding.
+
+Built once (in the app's lifespan, the worker, the CLI or the eval runner) from Settings; then
+`extract(article)` never raises for a model failure: it returns an outcome whose status says
+what happened (succeeded / invalid / failed) with attempts, tokens and every raw answer.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+import httpx2
+import structlog
+from instructor.core import IncompleteOutputException, InstructorRetryException
+from instructor.core.hooks import HookName, Hooks
+
+from api.config import LLMBackend, Settings
+from api.llm.chunking import Chunk, combine, drop_overlap_duplicates, split_into_chunks
+from api.llm.client import build_client, weights_sha256_for
+from api.llm.dates import parse_dateline
+from api.llm.grounding import ground
+from api.llm.outcome import ArticleInput, ExtractionOutcome, OutcomeStatus, Provenance, Usage
+from api.llm.prompts import load_prompt, schema_sha256
+from api.llm.recording import RecordingMeta, RecordingMissing, public_url
+from api.llm.resolution import AliasTable
+from api.llm.transport import CallStats, track_calls
+from schemas.extraction import ArticleExtraction
+
+log = structlog.get_logger(__name__)
+
+_E = TypeVar("_E", bound=BaseException)
+_STATUS_RANK = {OutcomeStatus.SUCCEEDED: 0, OutcomeStatus.INVALID: 1, OutcomeStatus.FAILED: 2}
+
+
+@dataclass
+class _CallLog:
+    """Filled by instructor hooks during one `create`: every attempt, answer and error."""
+
+    attempts: int = 0
+    usage: Usage = field(default_factory=Usage)
+    raw_outputs: list[str] = field(default_factory=list)
+    last_parse_error: str | None = None
+
+    def hooks(self) -> Hooks:
+        hooks = Hooks()
+        hooks.on(HookName.COMPLETION_KWARGS, self._on_call)
+        hooks.on(HookName.COMPLETION_RESPONSE, self._on_response)
+        hooks.on(HookName.PARSE_ERROR, self._on_parse_error)
+        return hooks
+
+    def _on_call(self, *_args: Any, **_kwargs: Any) -> None:
+        self.attempts += 1
+
+    def _on_response(self, response: Any) -> None:
+        usage = getattr(response, "usage", None)
+        if usage is not None:
+            self.usage.add(usage.prompt_tokens or 0, usage.completion_tokens or 0)
+        self.raw_outputs.append(_raw_answer(response))
+
+    def _on_parse_error(self, error: Exception, **_kwargs: Any) -> None:
+        self.last_parse_error = str(error)
+
+
+@dataclass
+class _ChunkResult:
+    status: OutcomeStatus
+    extraction: ArticleExtraction | None
+    error: str | None
+    calls: _CallLog
+    stats: CallStats
+
+
+class Extractor:
+    """Holds the model client, the prompt and the schema sha; extracts one article at a time
+    (safe to share between threads: per-call state lives in hooks and context variables)."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        network: httpx2.BaseTransport | None = None,
+        aliases: AliasTable | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+    ):
+        """`network` replaces the real HTTP network below the retry / record / replay layers
+        (tests pass an httpx2.MockTransport); `sleep` is the transport's backoff sleep."""
+        self.settings = settings
+        self.prompt = load_prompt(settings.prompt_id, settings.prompt_version)
+        self.schema_sha256 = schema_sha256(ArticleExtraction)
+        self.aliases = aliases if aliases is not None else AliasTable.load(settings.aliases_file)
+        self.provenance = Provenance(
+            prompt_id=self.prompt.ref.id,
+            prompt_version=self.prompt.ref.version,
+            prompt_sha256=self.prompt.ref.sha256,
+            schema_sha256=self.schema_sha256,
+            model=settings.resolved_llm_model,
+            base_url=public_url(settings.resolved_llm_base_url),
+            backend=settings.llm_backend.value,
+            mode=settings.llm_mode,
+            weights_sha256=weights_sha256_for(settings),
+        )
+        meta = RecordingMeta(
+            model=self.provenance.model,
+            weights_sha256=self.provenance.weights_sha256,
+            backend=self.provenance.backend,
+            base_url=self.provenance.base_url,
+            prompt=self.prompt.ref,
+            schema_sha256=self.schema_sha256,
+        )
+        self.client = build_client(settings, meta=meta, network=network, sleep=sleep)
+
+    def extract(self, article: ArticleInput) -> ExtractionOutcome:
+        started = time.perf_counter()
+        article_date = article_date_of(article)
+        chunks = split_into_chunks(
+            article.text, self.settings.chunk_chars, self.settings.chunk_overlap_chars
+        )
+        results = [
+            self._extract_chunk(article, chunk, number, len(chunks), article_date)
+            for number, chunk in enumerate(chunks, start=1)
+        ]
+        status = max((r.status for r in results), key=_STATUS_RANK.__getitem__)
+        errors = [
+            f"chunk {n} of {len(results)}: {r.error}" if len(results) > 1 else r.error
+            for n, r in enumerate(results, start=1)
+            if r.error
+        ]
+        usage = Usage()
+        for r in results:
+            usage.add(r.calls.usage.prompt_tokens, r.calls.usage.completion_tokens)
+        extractions = [r.extraction for r in results if r.extraction is not None]
+        result = None
+        if extractions:
+            grounded = ground(
+                combine(extractions) if len(extractions) > 1 else extractions[0],
+                text=article.text,
+                article_date=article_date,
+                aliases=self.aliases,
+            )
+            result = drop_overlap_duplicates(grounded) if len(chunks) > 1 else grounded
+        outcome = ExtractionOutcome(
+            status=status,
+            result=result,  # partial when a chunk failed; stored only when succeeded
+            error="; ".join(e for e in errors if e) or None,
+            attempts=sum(r.calls.attempts for r in results),
+            usage=usage,
+            latency_ms=round((time.perf_counter() - started) * 1000),
+            raw_outputs=[raw for r in results for raw in r.calls.raw_outputs],
+            provenance=self._provenance([r.stats for r in results]),
+        )
+        log.info(
+            "extraction finished",
+            status=outcome.status.value,
+            chunks=len(chunks),
+            attempts=outcome.attempts,
+            transport_retries=sum(r.stats.transport_retries for r in results),
+            prompt_tokens=usage.prompt_tokens,
+            completion_tokens=usage.completion_tokens,
+            latency_ms=outcome.latency_ms,
+        )
+        return outcome
+
+    def _extract_chunk(
+        self,
+        article: ArticleInput,
+        chunk: Chunk,
+        number: int,
+        count: int,
+        article_date: dt.date | None,
+    ) -> _ChunkResult:
+        messages = self.prompt.render(
+            title=article.title,
+            dateline=article.dateline,
+            article_date=article_date.isoformat() if article_date else None,
+            text=chunk.text,
+            chunk_number=number,
+            chunk_count=count,
+        )
+        calls = _CallLog()
+        with track_calls() as stats:
+            try:
+                extraction = self.client.create(
+                    model=self.provenance.model,
+                    response_model=ArticleExtraction,
+                    messages=messages,  # type: ignore[arg-type]
+                    context={"article_text": chunk.text, "article_date": article_date},
+                    max_retries=self.settings.llm_max_reasks,
+                    temperature=self.settings.llm_temperature,
+                    max_tokens=self.settings.llm_max_tokens,
+                    hooks=calls.hooks(),
+                )
+            except Exception as error:  # a model failure is an outcome, never an exception
+                status, reason = classify_failure(error, calls, self.settings.llm_max_tokens)
+                return _ChunkResult(status, None, reason, calls, stats)
+        return _ChunkResult(OutcomeStatus.SUCCEEDED, extraction, None, calls, stats)
+
+    def _provenance(self, stats: list[CallStats]) -> Provenance:
+        """For replayed answers, the weights sha is the recording's: who really answered."""
+        if self.settings.llm_backend != LLMBackend.REPLAY:
+            return self.provenance
+        shas = {m.get("weights_sha256") for s in stats for m in s.replayed}
+        if len(shas) == 1:
+            return self.provenance.model_copy(update={"weights_sha256": shas.pop()})
+        return self.provenance
+
+
+def article_date_of(article: ArticleInput) -> dt.date | None:
+    """The date relative dates resolve against: published_at, else a date in the dateline or
+    in the article's first or last lines."""
+    if article.published_at is not None:
+        return article.published_at
+    return parse_dateline(article.dateline or "") or parse_dateline(article.text)
+
+
+def classify_failure(
+    error: Exception, calls: _CallLog, max_tokens: int
+) -> tuple[OutcomeStatus, str]:
+    """INVALID when the model answered but never passed validation; FAILED otherwise."""
+    if isinstance(error, IncompleteOutputException):
+        return OutcomeStatus.INVALID, f"answer cut off at max_tokens={max_tokens}"
+    cause = error.__cause__ if isinstance(error, InstructorRetryException) else error
+    missing = _find_in_chain(error, RecordingMissing)
+    if missing is not None:
+        return OutcomeStatus.FAILED, str(missing)
+    # instructor re-asks only parse errors (pydantic ValidationError, JSON errors,
+    # ResponseParsingError): all ValueErrors.
+    if isinstance(cause, ValueError) and calls.last_parse_error is not None:
+        return OutcomeStatus.INVALID, (
+            f"no valid answer after {calls.attempts} attempts; last validation error: "
+            f"{calls.last_parse_error}"
+        )
+    root = cause if cause is not None else error
+    return OutcomeStatus.FAILED, f"{type(root).__name__}: {root}"
+
+
+def _find_in_chain(error: BaseException, kind: type[_E]) -> _E | None:
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        if isinstance(current, kind):
+            return current
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return None
+
+
+def _raw_answer(response: Any) -> str:
+    """What the model generated: the tool call's arguments, else the message text."""
+    try:
+        message = response.choices[0].message
+    except (AttributeError, IndexError):
+        return str(response)
+    calls = getattr(message, "tool_calls", None) or []
+    arguments = [c.function.arguments for c in calls if getattr(c, "function", None)]
+    if arguments:
+        return arguments[0] if len(arguments) == 1 else json.dumps(arguments)
+    return str(getattr(message, "content", "") or "")
