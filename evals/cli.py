@@ -107,9 +107,18 @@ def run_command(
     if backend is not None:
         overrides["llm_backend"] = backend
     settings = Settings(**overrides)  # type: ignore[arg-type]
-    run = run_eval(cases, _build_extractor(settings), concurrency=concurrency, progress=True)
+    if record and settings.llm_backend == LLMBackend.REPLAY:
+        raise _fail("--record needs a live backend (local or openai), not replay")
+    try:
+        extractor = _build_extractor(settings)
+    except (RuntimeError, ValueError, OSError) as error:  # unknown prompt, bad settings, ...
+        raise _fail(f"cannot build the extractor: {error}") from None
+    run = run_eval(cases, extractor, concurrency=concurrency, progress=True)
     path = run.save(out or default_run_path(run))
     print_run(run, console, worst=worst)
+    failed = run.aggregates.schema_valid.total - run.aggregates.schema_valid.correct
+    if failed:
+        console.print(f"[yellow]{failed} of {len(cases)} extractions did not succeed[/yellow]")
     console.print(f"run record: {path}")
     if baseline is not None:
         _gate(run, _baseline_path(baseline), tolerance, run_label=path.name)

@@ -188,3 +188,17 @@ def test_failed_extractions_lead_the_worst_cases(cases: list[GoldCase]) -> None:
     quiet = next(c for c in record.cases if c.case_id == "quiet")
     assert quiet.mean_f1 == 1.0  # nothing to find in the article, so nothing missed
     assert [c.case_id for c in worst_cases(record.cases, 3)] == ["quiet"]
+
+
+def test_cli_run_refuses_bad_settings(cli: CliRunner, monkeypatch: pytest.MonkeyPatch) -> None:
+    recording_replay = cli.invoke(eval_cli.eval_app, ["run", "--record", "--backend", "replay"])
+    assert recording_replay.exit_code == 2
+    assert "live backend" in recording_replay.output
+
+    def no_prompt(settings: object) -> FakeExtractor:
+        raise RuntimeError("no prompt extract_v9.jinja")
+
+    monkeypatch.setattr(eval_cli, "_build_extractor", no_prompt)
+    unknown = cli.invoke(eval_cli.eval_app, ["run", "--prompt-version", "v9"])
+    assert unknown.exit_code == 2
+    assert "extract_v9" in unknown.output
