@@ -1,0 +1,225 @@
+"""`wirecoder eval external {muc4,wikievents,polnear} PATH`: adapt a benchmark read from its
+native files, extract its documents with our extractor, score, print a table.
+
+`--gold-only` prints what the adapter made of the gold labels and calls no model.
+Exit codes: 0 ok; 2 bad input (nothing readable at PATH, an extractor that cannot be built).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from enum import StrEnum
+from pathlib import Path
+from time import perf_counter
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from api.config import LLMBackend, Settings
+from api.llm.outcome import ArticleInput, ExtractionOutcome, OutcomeStatus
+from evals.external import muc4, polnear, wikievents
+from evals.external.common import ExternalDocument, gold_stats
+from evals.external.scoring import BenchmarkReport, score_benchmark
+
+if TYPE_CHECKING:
+    from evals.runner import ExtractorLike
+
+
+class Benchmark(StrEnum):
+    MUC4 = "muc4"
+    WIKIEVENTS = "wikievents"
+    POLNEAR = "polnear"
+
+
+LOADERS: dict[Benchmark, Callable[[Path], list[ExternalDocument]]] = {
+    Benchmark.MUC4: muc4.load,
+    Benchmark.WIKIEVENTS: wikievents.load,
+    Benchmark.POLNEAR: polnear.load,
+}
+PATH_HELP = {
+    Benchmark.MUC4: "A folder of MUC-4 message files and answer keys (told apart by content).",
+    Benchmark.WIKIEVENTS: "A WikiEvents .jsonl file or folder; coreference .jsonlines beside it.",
+    Benchmark.POLNEAR: "A PolNeAR folder: metadata.tsv, text/*.txt, attributions/*.ann.",
+}
+
+external_app = typer.Typer(
+    help="Score extraction on external benchmarks read from their native formats.",
+    no_args_is_help=True,
+)
+console = Console()
+
+
+def load_documents(benchmark: Benchmark, path: Path, limit: int | None) -> list[ExternalDocument]:
+    if not path.exists():
+        raise _fail(f"nothing at {path}")
+    try:
+        documents = LOADERS[benchmark](path)
+    except (OSError, ValueError, KeyError) as error:
+        raise _fail(f"cannot read {benchmark.value} from {path}: {error}") from None
+    if not documents:
+        raise _fail(f"no {benchmark.value} documents found under {path}")
+    return documents[:limit] if limit is not None else documents
+
+
+def article_input(doc: ExternalDocument) -> ArticleInput:
+    return ArticleInput(
+        text=doc.text, title=doc.title, published_at=doc.published_at, dateline=doc.dateline
+    )
+
+
+def extract_all(
+    documents: list[ExternalDocument], extractor: ExtractorLike, *, concurrency: int = 1
+) -> list[ExtractionOutcome]:
+    """Outcomes in document order, at most `concurrency` extractions at once."""
+    outcomes: dict[int, ExtractionOutcome] = {}
+    bar = Progress(
+        TextColumn("[bold]extract[/bold] {task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=Console(stderr=True),
+    )
+    with bar, ThreadPoolExecutor(max_workers=concurrency) as pool:
+        task = bar.add_task("", total=len(documents))
+        futures = {pool.submit(_extract, extractor, doc): i for i, doc in enumerate(documents)}
+        for future in as_completed(futures):
+            i = futures[future]
+            outcomes[i] = future.result()
+            bar.update(task, advance=1, description=f"{documents[i].doc_id}: {outcomes[i].status}")
+    return [outcomes[i] for i in range(len(documents))]
+
+
+def _extract(extractor: ExtractorLike, doc: ExternalDocument) -> ExtractionOutcome:
+    """An extractor that raises must not lose the run: the exception is a failed outcome."""
+    started = perf_counter()
+    try:
+        return extractor.extract(article_input(doc))
+    except Exception as exc:
+        return ExtractionOutcome(
+            status=OutcomeStatus.FAILED,
+            error=f"{type(exc).__name__}: {exc}",
+            latency_ms=round((perf_counter() - started) * 1000),
+            provenance=extractor.provenance,
+        )
+
+
+def print_report(report: BenchmarkReport) -> None:
+    table = Table(title=f"{report.benchmark}: {report.documents} documents")
+    for column in ("", "TP", "FP", "FN", "P", "R", "F1"):
+        table.add_column(column, justify="left" if not column else "right")
+    for name, c in report.counts.items():
+        table.add_row(
+            name,
+            str(c.tp),
+            str(c.fp),
+            str(c.fn),
+            *(f"{v:.3f}" for v in (c.precision, c.recall, c.f1)),
+        )
+    console.print(table)
+    for name, ratio in report.ratios.items():
+        value = "n/a" if ratio.value is None else f"{ratio.value:.3f}"
+        console.print(f"{name}: {value} ({ratio.correct}/{ratio.total})")
+    console.print(
+        f"failed extractions: {report.failed_extractions}; "
+        f"gold items not mappable: {report.unmapped_total}"
+    )
+
+
+def print_gold_stats(benchmark: Benchmark, documents: list[ExternalDocument]) -> None:
+    table = Table(title=f"{benchmark.value}: adapted gold")
+    table.add_column("item")
+    table.add_column("count", justify="right")
+    for item, n in gold_stats(documents).items():
+        table.add_row(item, str(n))
+    console.print(table)
+
+
+def _fail(message: str) -> typer.Exit:
+    console.print(f"[red]error:[/red] {message}")
+    return typer.Exit(code=2)
+
+
+def _build_extractor(settings: Settings) -> ExtractorLike:
+    from api.llm.extractor import Extractor  # the model client stack: only when running
+
+    return Extractor(settings)
+
+
+def evaluate(
+    benchmark: Benchmark,
+    path: Path,
+    *,
+    limit: int | None,
+    backend: LLMBackend | None,
+    gold_only: bool,
+    concurrency: int,
+    out: Path | None,
+) -> None:
+    documents = load_documents(benchmark, path, limit)
+    if gold_only:
+        print_gold_stats(benchmark, documents)
+        return
+    settings = Settings() if backend is None else Settings(llm_backend=backend)
+    try:
+        extractor = _build_extractor(settings)
+    except (RuntimeError, ValueError, OSError) as error:
+        raise _fail(f"cannot build the extractor: {error}") from None
+    outcomes = extract_all(documents, extractor, concurrency=concurrency)
+    predictions = [o.result if o.status == OutcomeStatus.SUCCEEDED else None for o in outcomes]
+    report = score_benchmark(benchmark.value, documents, predictions)
+    print_report(report)
+    if out is not None:
+        record = {
+            "benchmark": benchmark.value,
+            "path": str(path),
+            "limit": limit,
+            "provenance": extractor.provenance.model_dump(mode="json"),
+            "report": report.model_dump(mode="json"),
+            "documents": [
+                {"doc_id": d.doc_id, "outcome": o.model_dump(mode="json")}
+                for d, o in zip(documents, outcomes, strict=True)
+            ],
+        }
+        out.write_text(json.dumps(record, indent=1, ensure_ascii=False), encoding="utf-8")
+        console.print(f"record: {out}")
+
+
+def _command(benchmark: Benchmark) -> Callable[..., None]:
+    def command(
+        path: Path = typer.Argument(..., help=PATH_HELP[benchmark]),  # help differs per command
+        limit: Annotated[
+            int | None, typer.Option(min=1, help="Only the first N documents.")
+        ] = None,
+        backend: Annotated[
+            LLMBackend | None,
+            typer.Option(help="replay (recorded answers), local or openai; default: Settings."),
+        ] = None,
+        gold_only: Annotated[
+            bool, typer.Option("--gold-only", help="Print the adapted gold; call no model.")
+        ] = False,
+        concurrency: Annotated[int, typer.Option(min=1, help="Extractions at once.")] = 1,
+        out: Annotated[
+            Path | None, typer.Option(help="Write the report and every outcome here (JSON).")
+        ] = None,
+    ) -> None:
+        evaluate(
+            benchmark,
+            path,
+            limit=limit,
+            backend=backend,
+            gold_only=gold_only,
+            concurrency=concurrency,
+            out=out,
+        )
+
+    command.__doc__ = f"Extract and score the {benchmark.value} documents under PATH."
+    return command
+
+
+for _benchmark in Benchmark:
+    external_app.command(_benchmark.value)(_command(_benchmark))
