@@ -9,6 +9,7 @@ from __future__ import annotations
 import importlib.util
 import re
 import shutil
+import warnings
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -144,9 +145,14 @@ def score_command(
 
 def _rescore(run: RunRecord, *, allow_dataset_change: bool) -> RunRecord:
     try:
-        return score(run, load_gold(), allow_dataset_change=allow_dataset_change)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            rescored = score(run, load_gold(), allow_dataset_change=allow_dataset_change)
     except DatasetMismatch as error:
         raise _fail(str(error)) from None
+    for warning in caught:
+        console.print(f"[yellow]warning:[/yellow] {warning.message}")
+    return rescored
 
 
 def _baseline_path(baseline: Path | None) -> Path:

@@ -202,3 +202,15 @@ def test_cli_run_refuses_bad_settings(cli: CliRunner, monkeypatch: pytest.Monkey
     unknown = cli.invoke(eval_cli.eval_app, ["run", "--prompt-version", "v9"])
     assert unknown.exit_code == 2
     assert "extract_v9" in unknown.output
+
+
+def test_cli_gate_rescores_both_runs_against_edited_labels(
+    cli: CliRunner, perfect: RunRecord, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    edited = make_cases()
+    edited[0].expected.actors.pop()  # a label fix after the baseline was promoted
+    monkeypatch.setattr(eval_cli, "load_gold", lambda split=None: edited)
+    good = perfect.save(tmp_path / "good.json")
+    same = cli.invoke(eval_cli.eval_app, ["compare", str(good), "--baseline", str(good)])
+    assert same.exit_code == 0, same.output
+    assert "labels changed" in same.output

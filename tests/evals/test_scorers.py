@@ -319,3 +319,22 @@ def test_totals_are_micro_averages() -> None:
     assert total.actors.recall == pytest.approx(4 / 7)
     assert total.actor_kind.total == 4
     assert total_scores([]).headline_f1 == 1.0
+
+
+def test_every_gold_case_scores_perfectly_against_itself() -> None:
+    """The scorers agree with the labels they were written for: each gold file, taken as a
+    prediction, matches itself item for item (catches ambiguous names and unresolvable
+    speakers or event actors in a label)."""
+    from evals.gold import load_gold
+
+    cases = load_gold()
+    if not cases:
+        pytest.skip("no gold cases yet")
+    for case in cases:
+        s = score_case(case.expected.model_copy(deep=True), case.expected)
+        assert s.headline_f1 == 1.0, case.id
+        assert s.quotes_exact.f1 == 1.0, case.id
+        for name in ("quote_speaker", "quote_kind", "actor_kind", "event_roles"):
+            assert getattr(s, name).value in (1.0, None), (case.id, name)
+        assert s.event_date.value in (1.0, None), case.id
+        assert s.event_location.value in (1.0, None), case.id
