@@ -29,7 +29,7 @@ from api.llm.local_server import (
 model_app = typer.Typer(
     help="The local llama.cpp model: install, serve, stop, status, smoke.", no_args_is_help=True
 )
-console = Console()
+console = Console(soft_wrap=True)  # no wrapping of paths in logs
 
 ModelOption = Annotated[
     str | None,
