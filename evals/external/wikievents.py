@@ -246,8 +246,7 @@ def _event(
         if entity_id not in mentions:
             doc.unmapped["argument_without_entity"] += 1
         elif role in SOURCE_ROLES or role in TARGET_ROLES:
-            members = cluster_of.get(entity_id, (entity_id,))
-            alternatives = _distinct([mentions[entity_id].text, *_names(members, mentions)])
+            alternatives = _alternatives(mentions[entity_id], cluster_of, mentions)
             fillers = gold.sources if role in SOURCE_ROLES else gold.targets
             fillers.append(GoldFiller(alternatives=alternatives))
         elif role == PLACE_ROLE and gold.location is None:
@@ -267,6 +266,17 @@ def _event_type(native_type: str) -> tuple[EventType, EventMode | None] | None:
         if (prefix := ".".join(parts[:n])) in EVENT_TYPES:
             return EVENT_TYPES[prefix]
     return None
+
+
+def _alternatives(
+    mention: Mention, cluster_of: dict[str, tuple[str, ...]], mentions: dict[str, Mention]
+) -> list[str]:
+    """The argument's own words first, then its cluster's names; a pronoun only when the
+    cluster has nothing else."""
+    names = sorted(_names(cluster_of.get(mention.entity_id, ()), mentions), key=_name_rank)
+    if mention.text.casefold() in _PRONOUNS:
+        return _distinct(names) or [mention.text]
+    return _distinct([mention.text, *names])
 
 
 def _names(members: Iterable[str], mentions: dict[str, Mention]) -> list[str]:
