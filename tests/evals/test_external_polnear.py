@@ -3,13 +3,15 @@ text), then the real sample in ../shared/benchmarks when it is there."""
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
-from evals.external import polnear
+from api.llm.outcome import ArticleInput, ExtractionOutcome, OutcomeStatus, Provenance
+from evals.external import cli, polnear
 from evals.external.cli import external_app
 from evals.external.common import ExternalDocument, gold_stats
 from evals.external.scoring import gold_as_prediction, score_benchmark
@@ -76,7 +78,7 @@ def synthetic(tmp_path: Path) -> ExternalDocument:
 
 
 def write_corpus(tmp_path: Path) -> Path:
-    (tmp_path / "text").mkdir()
+    (tmp_path / "text").mkdir(parents=True)
     (tmp_path / "attributions").mkdir()
     (tmp_path / "metadata.tsv").write_text(METADATA, encoding="utf-8")
     (tmp_path / "text" / f"{FILENAME}.txt").write_text(TEXT, encoding="utf-8")
@@ -84,6 +86,47 @@ def write_corpus(tmp_path: Path) -> Path:
         ann = ANN if annotator == "qz02" else ""
         (tmp_path / "attributions" / f"{FILENAME}_{annotator}.ann").write_text(ann, "utf-8")
     return tmp_path
+
+
+class EmptyExtractor:
+    """Mechanics only: succeeds with nothing found, or raises when told to."""
+
+    provenance = Provenance(
+        prompt_id="p",
+        prompt_version="v0",
+        prompt_sha256="0",
+        schema_sha256="0",
+        model="fake",
+        base_url="http://fake",
+        backend="replay",
+        mode="tools",
+    )
+
+    def __init__(self, *, fail: bool = False) -> None:
+        self.fail = fail
+
+    def extract(self, article: ArticleInput) -> ExtractionOutcome:
+        if self.fail:
+            raise RuntimeError("boom")
+        assert article.text and article.published_at is not None
+        return ExtractionOutcome(
+            status=OutcomeStatus.SUCCEEDED, result=GroundedExtraction(), provenance=self.provenance
+        )
+
+
+@pytest.mark.parametrize("fail", [False, True])
+def test_cli_extracts_scores_and_writes_a_record(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fail: bool
+) -> None:
+    corpus = write_corpus(tmp_path / "corpus")
+    monkeypatch.setattr(cli, "_build_extractor", lambda settings: EmptyExtractor(fail=fail))
+    out = tmp_path / "record.json"
+    result = CliRunner().invoke(external_app, ["polnear", str(corpus), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    record = json.loads(out.read_text(encoding="utf-8"))
+    assert record["report"]["counts"]["quotes_all"]["recall"] == 0.0
+    assert record["report"]["failed_extractions"] == (1 if fail else 0)
+    assert "quotes_all" in result.output
 
 
 def test_cli_gold_only_calls_no_model(tmp_path: Path) -> None:
