@@ -30,16 +30,18 @@ SENTENCES = [
 
 
 def native_document() -> dict[str, Any]:
-    sentences, tokens, offset = [], [], 0
+    sentences: list[tuple[list[list[Any]], str]] = []
+    tokens: list[str] = []
+    offset = 0
     for words in SENTENCES:
-        placed = []
+        placed: list[list[Any]] = []
         for i, word in enumerate(words):
             if i and word != ".":
                 offset += 1
             placed.append([word, offset, offset + len(word)])
             offset += len(word)
         text = " ".join(words).replace(" .", ".")
-        sentences.append([placed, text])
+        sentences.append((placed, text))
         tokens.extend(words)
         offset += 2  # two characters between the sentences: rebuilt as a paragraph break
     mention = {"sent_idx": 0, "mention_type": "UNK"}
