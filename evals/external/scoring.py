@@ -25,9 +25,11 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Sequence
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, computed_field
 
 from evals.external.common import ExternalDocument, GoldEvent, GoldFiller
+from evals.external.muc4 import INCIDENT_TYPES
+from evals.external.wikievents import EVENT_TYPES
 from evals.scorers import Counts, Ratio, greedy_match, match_quotes, name_similarity, span_iou
 from schemas.extraction import EventType, QuoteKind
 from schemas.grounded import GroundedActor, GroundedEvent, GroundedExtraction, GroundedQuote
@@ -46,6 +48,7 @@ class BenchmarkReport(BaseModel):
     ratios: dict[str, Ratio] = Field(default_factory=dict)
     unmapped: dict[str, int] = Field(default_factory=dict)
 
+    @computed_field  # type: ignore[prop-decorator]
     @property
     def unmapped_total(self) -> int:
         return sum(self.unmapped.values())
@@ -198,12 +201,8 @@ def _ratio(checks: Iterable[bool | None]) -> Ratio:
 def scored_event_types(benchmark: str) -> frozenset[EventType]:
     """The types the benchmark's mapping can produce: predictions of other types are out."""
     if benchmark == "muc4":
-        from evals.external.muc4 import INCIDENT_TYPES
-
         return frozenset(t for t, _ in INCIDENT_TYPES.values()) | {EventType.THREATEN}
     if benchmark == "wikievents":
-        from evals.external.wikievents import EVENT_TYPES
-
         return frozenset(t for t, _ in EVENT_TYPES.values())
     return frozenset()
 
