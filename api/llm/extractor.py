@@ -235,7 +235,10 @@ def classify_failure(
             f"{calls.last_parse_error}"
         )
     root = cause if cause is not None else error
-    return OutcomeStatus.FAILED, f"{type(root).__name__}: {root}"
+    reason = f"{type(root).__name__}: {root}"
+    if root.__cause__ is not None:  # e.g. APIConnectionError from the transport's last error
+        reason += f" ({type(root.__cause__).__name__}: {root.__cause__})"
+    return OutcomeStatus.FAILED, reason
 
 
 def _find_in_chain(error: BaseException, kind: type[_E]) -> _E | None:

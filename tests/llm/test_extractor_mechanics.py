@@ -159,3 +159,15 @@ def test_answer_cut_off_at_max_tokens_is_invalid(
     assert outcome.status == OutcomeStatus.INVALID
     assert outcome.error is not None and "max_tokens" in outcome.error
     assert outcome.usage.completion_tokens == 2048
+
+
+def test_unreachable_server_ends_failed_naming_the_transport_error(
+    server: ScriptedServer, make_extractor: MakeExtractor, sleeps: list[float]
+) -> None:
+    server.then(lambda: httpx2.ConnectError("[Errno 111] Connection refused"))
+    outcome = make_extractor(server.transport(), llm_transport_retries=2).extract(ARTICLE)
+
+    assert outcome.status == OutcomeStatus.FAILED
+    assert len(server.requests) == 3 and len(sleeps) == 2
+    assert outcome.error is not None and "ConnectError" in outcome.error
+    assert "Connection refused" in outcome.error
