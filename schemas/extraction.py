@@ -268,7 +268,13 @@ class Event(BaseModel):
                 f"use one of {allowed} or null"
             )
         article_date = _article_date(info)
-        if self.date is not None and article_date is not None and self.date > article_date:
+        future_ok = self.status in (EventStatus.PLANNED, EventStatus.THREATENED)
+        if (
+            self.date is not None
+            and article_date is not None
+            and self.date > article_date
+            and not future_ok
+        ):
             raise ValueError(
                 f"date {self.date.isoformat()} is after the article's date "
                 f"{article_date.isoformat()}: resolve relative dates against the dateline"

@@ -32,6 +32,8 @@ class Span(BaseModel):
 
 
 class GroundedActor(Actor):
+    # After merging within an article an actor may carry more aliases than the model may give.
+    aliases: list[str] = Field(default_factory=list)
     canonical_name: str = Field(
         default="", description="Name of the canonical actor this resolves to across articles."
     )
