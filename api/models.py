@@ -1,0 +1,239 @@
+"""SQLModel tables: articles, extraction jobs with provenance, actors, events, quotes.
+
+One ExtractionJob is one extraction of one article under one prompt/schema/model/base_url
+(its `extraction_key`). The actors, events and quotes it produced hang off the job and are
+written in the same transaction as the job's final status. Offsets index `Article.text`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import JSON, Column, DateTime, String, Text
+from sqlmodel import Field, SQLModel
+
+from api.llm.outcome import Provenance
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def _timestamp(**kwargs: Any) -> Any:
+    return Field(default_factory=utcnow, sa_type=DateTime(timezone=True), **kwargs)
+
+
+def _optional_timestamp() -> Any:
+    return Field(default=None, sa_type=DateTime(timezone=True))
+
+
+class JobStatus(StrEnum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    INVALID = "invalid"  # the model never gave an answer that passed validation
+    FAILED = "failed"  # transport error, timeout, missing recording, storage error, bug
+
+    @property
+    def finished(self) -> bool:
+        return self in (JobStatus.SUCCEEDED, JobStatus.INVALID, JobStatus.FAILED)
+
+
+class ActorRole(StrEnum):
+    SOURCE = "source"
+    TARGET = "target"
+
+
+def prompt_ref(provenance: Provenance) -> str:
+    return f"{provenance.prompt_id}@{provenance.prompt_version}+{provenance.prompt_sha256}"
+
+
+def extraction_key(content_hash: str, provenance: Provenance) -> str:
+    """sha256(content_hash | prompt id@version+sha | schema sha | model | base_url)."""
+    parts = (
+        content_hash,
+        prompt_ref(provenance),
+        provenance.schema_sha256,
+        provenance.model,
+        provenance.base_url,
+    )
+    return hashlib.sha256("|".join(parts).encode("utf-8")).hexdigest()
+
+
+class Article(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    content_hash: str = Field(sa_type=String(64), unique=True, index=True)
+    title: str | None = Field(default=None, sa_type=Text)
+    url: str | None = Field(default=None, sa_type=Text)
+    source: str | None = Field(default=None, sa_type=String(200))
+    published_at: dt.date | None = Field(default=None, index=True)
+    dateline: str | None = Field(default=None, sa_type=String(200))
+    text: str = Field(sa_type=Text)  # normalised: what is hashed and offset into
+    created_at: dt.datetime = _timestamp()
+
+
+class ExtractionJob(SQLModel, table=True):
+    __tablename__ = "extraction_job"
+
+    id: int | None = Field(default=None, primary_key=True)
+    article_id: int = Field(foreign_key="article.id", index=True, ondelete="CASCADE")
+    extraction_key: str = Field(sa_type=String(64), unique=True, index=True)
+    workflow_id: str = Field(sa_type=String(80))  # the DBOS workflow of the latest request
+    status: str = Field(default=JobStatus.QUEUED, sa_type=String(16), index=True)
+    # the current extraction of its article: the latest succeeded job
+    is_current: bool = Field(default=False, index=True)
+
+    prompt_id: str = Field(sa_type=String(100))
+    prompt_version: str = Field(sa_type=String(40))
+    prompt_sha256: str = Field(sa_type=String(64))
+    schema_sha256: str = Field(sa_type=String(64))
+    model: str = Field(sa_type=String(200))
+    base_url: str = Field(sa_type=Text)
+    backend: str = Field(sa_type=String(40))
+    mode: str = Field(sa_type=String(40))
+    weights_sha256: str | None = Field(default=None, sa_type=String(64))
+
+    requests: int = 1  # times queued: the first POST plus re-runs
+    job_attempts: int = 0  # job-level tries of the latest request
+    attempts: int = 0  # model calls, summed over job-level tries
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    latency_ms: int = 0
+    error: str | None = Field(default=None, sa_type=Text)
+    raw_outputs: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+
+    created_at: dt.datetime = _timestamp()
+    started_at: dt.datetime | None = _optional_timestamp()
+    finished_at: dt.datetime | None = _optional_timestamp()
+
+    @property
+    def prompt_ref(self) -> str:
+        return f"{self.prompt_id}@{self.prompt_version}+{self.prompt_sha256}"
+
+
+class CanonicalActor(SQLModel, table=True):
+    __tablename__ = "canonical_actor"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(sa_type=String(200))
+    name_key: str = Field(sa_type=String(200), unique=True, index=True)
+    kind: str | None = Field(default=None, sa_type=String(40))
+    country: str | None = Field(default=None, sa_type=String(100))
+    created_at: dt.datetime = _timestamp()
+
+
+class ActorAlias(SQLModel, table=True):
+    """A name (or acronym) that resolves to one canonical actor in every article."""
+
+    __tablename__ = "actor_alias"
+
+    id: int | None = Field(default=None, primary_key=True)
+    canonical_actor_id: int = Field(
+        foreign_key="canonical_actor.id", index=True, ondelete="CASCADE"
+    )
+    alias: str = Field(sa_type=String(200))
+    alias_key: str = Field(sa_type=String(200), unique=True, index=True)
+
+
+class ArticleActor(SQLModel, table=True):
+    """An actor as one extraction found it, linked to its canonical actor."""
+
+    __tablename__ = "article_actor"
+
+    id: int | None = Field(default=None, primary_key=True)
+    job_id: int = Field(foreign_key="extraction_job.id", index=True, ondelete="CASCADE")
+    article_id: int = Field(foreign_key="article.id", index=True, ondelete="CASCADE")
+    canonical_actor_id: int | None = Field(
+        default=None, foreign_key="canonical_actor.id", index=True, ondelete="SET NULL"
+    )
+    position: int  # order in the extraction
+    name: str = Field(sa_type=String(200))
+    aliases: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    kind: str = Field(sa_type=String(40))
+    affiliation: str | None = Field(default=None, sa_type=String(200))
+    country: str | None = Field(default=None, sa_type=String(100))
+    # [{"start", "end", "text", "alignment"}, ...] into Article.text
+    mentions: list[dict[str, Any]] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False)
+    )
+
+
+class Event(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    job_id: int = Field(foreign_key="extraction_job.id", index=True, ondelete="CASCADE")
+    article_id: int = Field(foreign_key="article.id", index=True, ondelete="CASCADE")
+    position: int
+    event_type: str = Field(sa_type=String(20), index=True)
+    mode: str | None = Field(default=None, sa_type=String(20), index=True)
+    status: str = Field(sa_type=String(20), index=True)
+    summary: str = Field(sa_type=Text)
+    date_text: str | None = Field(default=None, sa_type=String(100))
+    date: dt.date | None = Field(default=None, index=True)
+    date_precision: str = Field(sa_type=String(20))
+    place: str | None = Field(default=None, sa_type=String(100))
+    admin_area: str | None = Field(default=None, sa_type=String(100))
+    country: str | None = Field(default=None, sa_type=String(100))
+    location_precision: str | None = Field(default=None, sa_type=String(20))
+    fatalities: int | None = None
+    acled_event_type: str | None = Field(default=None, sa_type=String(60))
+    acled_sub_event_type: str | None = Field(default=None, sa_type=String(80))
+    evidence: str = Field(sa_type=Text)
+    evidence_start: int | None = None
+    evidence_end: int | None = None
+    evidence_alignment: str = Field(default="none", sa_type=String(16))
+
+
+class EventActor(SQLModel, table=True):
+    """A source or target of an event, as named and as resolved."""
+
+    __tablename__ = "event_actor"
+
+    id: int | None = Field(default=None, primary_key=True)
+    event_id: int = Field(foreign_key="event.id", index=True, ondelete="CASCADE")
+    role: str = Field(sa_type=String(10))
+    name: str = Field(sa_type=String(200))
+    article_actor_id: int | None = Field(
+        default=None, foreign_key="article_actor.id", index=True, ondelete="SET NULL"
+    )
+    canonical_actor_id: int | None = Field(
+        default=None, foreign_key="canonical_actor.id", index=True, ondelete="SET NULL"
+    )
+
+
+class Quote(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    job_id: int = Field(foreign_key="extraction_job.id", index=True, ondelete="CASCADE")
+    article_id: int = Field(foreign_key="article.id", index=True, ondelete="CASCADE")
+    position: int
+    text: str = Field(sa_type=Text)
+    kind: str = Field(sa_type=String(20))
+    speaker: str | None = Field(default=None, sa_type=String(200))
+    speaker_mention: str | None = Field(default=None, sa_type=String(200))
+    cue: str | None = Field(default=None, sa_type=String(60))
+    speaker_actor_id: int | None = Field(
+        default=None, foreign_key="article_actor.id", index=True, ondelete="SET NULL"
+    )
+    canonical_actor_id: int | None = Field(
+        default=None, foreign_key="canonical_actor.id", index=True, ondelete="SET NULL"
+    )
+    start: int | None = None
+    end: int | None = None
+    alignment: str = Field(default="none", sa_type=String(16))
+    speaker_start: int | None = None
+    speaker_end: int | None = None
+    speaker_alignment: str | None = Field(default=None, sa_type=String(16))
+
+
+ALL_TABLES = [
+    Article,
+    ExtractionJob,
+    CanonicalActor,
+    ActorAlias,
+    ArticleActor,
+    Event,
+    EventActor,
+    Quote,
+]

@@ -1,0 +1,224 @@
+"""Storage on SQLite and PostgreSQL: migrations, dedup keys, one-transaction writes, actors."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import inspect
+from sqlmodel import Session, SQLModel, func, select
+
+from api import crud, extraction_store
+from api.db import make_engine, upgrade_database
+from api.llm.outcome import ExtractionOutcome
+from api.models import (
+    ActorAlias,
+    ArticleActor,
+    CanonicalActor,
+    Event,
+    EventActor,
+    ExtractionJob,
+    JobStatus,
+    Quote,
+)
+
+
+def _count(session: Session, model: Any) -> int:
+    return session.exec(select(func.count()).select_from(model)).one()
+
+
+def test_alembic_upgrade_creates_exactly_the_models_tables(db_url: str) -> None:
+    upgrade_database(db_url)
+    engine = make_engine(db_url)
+    with engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        diff = compare_metadata(context, SQLModel.metadata)
+        tables = set(inspect(connection).get_table_names())
+    engine.dispose()
+    assert diff == []
+    assert tables == set(SQLModel.metadata.tables) | {"alembic_version"}
+
+
+def test_upgrade_is_idempotent(db_url: str) -> None:
+    upgrade_database(db_url)
+    upgrade_database(db_url)
+
+
+def test_same_normalised_text_is_one_article(engine: Any, seed: Any) -> None:
+    with Session(engine) as session:
+        first, created = crud.get_or_create_article(session=session, text=seed.text)
+        again, created_again = crud.get_or_create_article(
+            session=session, text="  " + seed.text.replace(" ", "  ", 3) + "\n\n"
+        )
+    assert created and not created_again
+    assert first.id == again.id
+
+
+def test_job_key_changes_with_prompt_version_and_model(
+    engine: Any, seed: Any, make_fake_extractor: Any
+) -> None:
+    v1, v2 = make_fake_extractor(), make_fake_extractor(prompt_version="v2")
+    other_model = make_fake_extractor(model="another-model")
+    with Session(engine) as session:
+        article, _ = crud.get_or_create_article(session=session, text=seed.text)
+        job, created = crud.get_or_create_job(
+            session=session, article=article, provenance=v1.provenance
+        )
+        same, created_same = crud.get_or_create_job(
+            session=session, article=article, provenance=v1.provenance
+        )
+        new_prompt, _ = crud.get_or_create_job(
+            session=session, article=article, provenance=v2.provenance
+        )
+        new_model, _ = crud.get_or_create_job(
+            session=session, article=article, provenance=other_model.provenance
+        )
+        assert created and not created_same and same.id == job.id
+        assert len({job.extraction_key, new_prompt.extraction_key, new_model.extraction_key}) == 3
+        assert job.workflow_id == job.extraction_key
+
+
+def _stored_job(engine: Any, seed_text: str, extractor: Any) -> tuple[int, ExtractionOutcome]:
+    with Session(engine) as session:
+        article, _ = crud.get_or_create_article(session=session, text=seed_text)
+        job, _ = crud.get_or_create_job(
+            session=session, article=article, provenance=extractor.provenance
+        )
+        assert job.id is not None
+        outcome = extractor.extract(crud.article_input(article))
+        extraction_store.record_outcome(session=session, job_id=job.id, outcome=outcome, final=True)
+        return job.id, outcome
+
+
+def test_succeeded_outcome_is_stored_with_offsets(
+    engine: Any, seed: Any, fake_extractor: Any
+) -> None:
+    job_id, outcome = _stored_job(engine, seed.text, fake_extractor)
+    assert outcome.result is not None
+    with Session(engine) as session:
+        job = session.get_one(ExtractionJob, job_id)
+        rows = crud.extraction_rows(session=session, job=job)
+        article_text = session.exec(select(crud.Article.text)).one()
+    assert job.status == JobStatus.SUCCEEDED and job.is_current and job.finished_at
+    assert (job.attempts, job.prompt_tokens, job.completion_tokens) == (1, 1000, 200)
+    assert len(rows.actors) == len(outcome.result.actors)
+    assert len(rows.events) == len(outcome.result.events)
+    assert len(rows.quotes) == len(outcome.result.quotes)
+    for quote in rows.quotes:
+        assert quote.start is not None and quote.end is not None
+        assert article_text[quote.start : quote.end] == quote.text
+    for event in rows.events:
+        assert event.evidence_start is not None and event.evidence_end is not None
+        assert article_text[event.evidence_start : event.evidence_end] == event.evidence
+    sello = next(a for a in rows.actors if a.name == "Talal Sello")
+    assert all(article_text[m["start"] : m["end"]] == m["text"] for m in sello.mentions)
+    assert {ea.role for eas in rows.event_actors.values() for ea in eas} == {"source", "target"}
+    assert all(ea.canonical_actor_id for eas in rows.event_actors.values() for ea in eas)
+
+
+def test_actors_resolve_to_one_canonical_actor_across_articles(
+    engine: Any, seed: Any, fake_extractor: Any
+) -> None:
+    _stored_job(engine, seed.text, fake_extractor)
+    _stored_job(engine, seed.text + "\n\nA second article about the SDF.", fake_extractor)
+    with Session(engine) as session:
+        assert _count(session, ArticleActor) == 14
+        assert _count(session, CanonicalActor) == 7
+        sdf = crud.canonical_ids_for_name(session=session, name="sdf")
+        assert sdf == crud.canonical_ids_for_name(session=session, name="Syrian Democratic Forces")
+        aliases = set(session.exec(select(ActorAlias.alias)).all())
+    assert {"SDF", "RCC", "IS", "Syrian Democratic Forces"} <= aliases
+    # descriptions are not names to share across articles
+    assert not {"coalition", "US-backed forces"} & aliases
+
+
+def test_failure_mid_write_leaves_no_partial_rows(
+    engine: Any, seed: Any, fake_extractor: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(*args: Any, **kwargs: Any) -> None:
+        raise RuntimeError("disk full while writing quotes")
+
+    monkeypatch.setattr(extraction_store, "_insert_quotes", broken)
+    with pytest.raises(RuntimeError):
+        _stored_job(engine, seed.text, fake_extractor)
+    with Session(engine) as session:
+        job = session.exec(select(ExtractionJob)).one()
+        assert job.status == JobStatus.QUEUED and not job.is_current and job.attempts == 0
+        for model in (ArticleActor, Event, EventActor, Quote, CanonicalActor, ActorAlias):
+            assert _count(session, model) == 0, model
+
+
+def test_rerun_replaces_rows_of_the_same_job(engine: Any, seed: Any, fake_extractor: Any) -> None:
+    job_id, _ = _stored_job(engine, seed.text, fake_extractor)
+    with Session(engine) as session:
+        job = crud.requeue_job(session=session, job=session.get_one(ExtractionJob, job_id))
+        assert job.status == JobStatus.QUEUED and job.workflow_id.endswith(".2")
+        outcome = fake_extractor.extract(
+            crud.article_input(session.get_one(crud.Article, job.article_id))
+        )
+        extraction_store.record_outcome(session=session, job_id=job_id, outcome=outcome, final=True)
+        assert _count(session, Event) == 4
+        assert _count(session, Quote) == 5
+
+
+def test_failed_try_accumulates_usage_until_final(
+    engine: Any, seed: Any, make_fake_extractor: Any
+) -> None:
+    extractor = make_fake_extractor(script=["failed", "invalid"])
+    with Session(engine) as session:
+        article, _ = crud.get_or_create_article(session=session, text=seed.text)
+        job, _ = crud.get_or_create_job(
+            session=session, article=article, provenance=extractor.provenance
+        )
+        assert job.id is not None
+        first = extractor.extract(crud.article_input(article))
+        extraction_store.record_outcome(session=session, job_id=job.id, outcome=first, final=False)
+        assert session.get_one(ExtractionJob, job.id).status == JobStatus.QUEUED
+        second = extractor.extract(crud.article_input(article))
+        job = extraction_store.record_outcome(
+            session=session, job_id=job.id, outcome=second, final=False
+        )
+    assert job.status == JobStatus.INVALID
+    assert job.attempts == 4 and job.prompt_tokens == 4000
+    assert len(job.raw_outputs) == 3 and "not in the article" in (job.error or "")
+    with Session(engine) as session:
+        assert _count(session, Event) == 0
+
+
+def test_current_extraction_is_the_latest_succeeded(
+    engine: Any, seed: Any, make_fake_extractor: Any
+) -> None:
+    old_id, _ = _stored_job(engine, seed.text, make_fake_extractor())
+    new_id, _ = _stored_job(engine, seed.text, make_fake_extractor(prompt_version="v2"))
+    with Session(engine) as session:
+        old, new = session.get_one(ExtractionJob, old_id), session.get_one(ExtractionJob, new_id)
+        assert new.is_current and not old.is_current
+        assert _count(session, Event) == 8  # the old extraction is kept
+        events, total = crud.list_events(session=session, filters=crud.EventFilters(), limit=50)
+        assert total == 4 and {e.job_id for e in events} == {new_id}
+
+
+def test_event_filters(engine: Any, seed: Any, fake_extractor: Any) -> None:
+    _stored_job(engine, seed.text, fake_extractor)
+
+    def total(**filters: Any) -> int:
+        with Session(engine) as session:
+            return crud.list_events(
+                session=session, filters=crud.EventFilters(**filters), limit=50
+            )[1]
+
+    assert total() == 4
+    assert total(event_type="assault") == 1
+    assert total(mode="evacuation") == 1
+    assert total(status="planned") == 1
+    assert total(actor="RCC") == 2
+    assert total(actor="RCC", role="target") == 0
+    assert total(actor="Islamic State", role="target") == 3
+    assert total(location="raqa") == 4
+    assert total(location="Mosul") == 0
+    import datetime as dt
+
+    assert total(since=dt.date(2017, 10, 15)) == 3
+    assert total(until=dt.date(2017, 10, 14)) == 1
