@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import structlog
@@ -279,29 +280,23 @@ def _canonical_actor(
     return found
 
 
-def curated_canonical_namer(aliases_file: Any = None) -> CanonicalNamer:
-    """The canonical name from the curated alias table (api.llm.resolution) when it knows the
-    actor, else what the extractor resolved, else the actor's own name."""
-    table: Any = None
+def curated_canonical_namer(aliases_file: Path | None = None) -> CanonicalNamer:
+    """The curated alias table's canonical name (api.llm.resolution) when it knows one of the
+    actor's names, else what the extractor resolved, else the actor's own name."""
+    lookup: Callable[[str], str | None] | None = None
     try:
-        from api.llm.resolution import AliasTable  # written in parallel; optional until then
+        from api.llm.resolution import AliasTable
 
-        loader = getattr(AliasTable, "load", None) or AliasTable
-        table = loader(aliases_file) if aliases_file else loader()
+        lookup = AliasTable.load(aliases_file).lookup
     except Exception as error:  # the table is a help, never a reason to lose an extraction
         log.warning("alias_table_unavailable", error=str(error))
 
     def namer(actor: GroundedActor) -> str:
-        if table is not None:
+        if lookup is not None:
             for name in (actor.canonical_name, actor.name, *actor.aliases):
-                if not name:
-                    continue
-                try:
-                    found = table.canonical_name(name)
-                except Exception:
-                    found = None
+                found = lookup(name) if name else None
                 if found:
-                    return str(found)
+                    return found
         return _own_name(actor)
 
     return namer

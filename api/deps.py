@@ -1,0 +1,71 @@
+"""FastAPI dependencies: what routes take, read from what the lifespan built on app.state.
+
+Tests swap any of them with `app.dependency_overrides`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Query, Request
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+from api.config import Settings
+from api.jobs import ExtractorLike, JobQueue
+
+
+def get_settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def get_engine(request: Request) -> Engine:
+    engine: Engine = request.app.state.engine
+    return engine
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    with Session(request.app.state.engine) as session:
+        yield session
+
+
+def get_extractor(request: Request) -> ExtractorLike:
+    extractor: ExtractorLike = request.app.state.extractor
+    return extractor
+
+
+def get_job_queue(request: Request) -> JobQueue:
+    queue: JobQueue = request.app.state.job_queue
+    return queue
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+EngineDep = Annotated[Engine, Depends(get_engine)]
+SessionDep = Annotated[Session, Depends(get_session)]
+ExtractorDep = Annotated[ExtractorLike, Depends(get_extractor)]
+JobQueueDep = Annotated[JobQueue, Depends(get_job_queue)]
+
+
+@dataclass(frozen=True)
+class Pagination:
+    limit: int
+    offset: int
+
+
+def get_pagination(
+    settings: SettingsDep,
+    limit: Annotated[int, Query(ge=1, description="Items per page.")] = 50,
+    offset: Annotated[int, Query(ge=0, description="Items to skip.")] = 0,
+) -> Pagination:
+    if limit > settings.page_size_max:
+        raise HTTPException(
+            status_code=422,
+            detail=f"limit {limit} is over the maximum page size {settings.page_size_max}",
+        )
+    return Pagination(limit=limit, offset=offset)
+
+
+PaginationDep = Annotated[Pagination, Depends(get_pagination)]

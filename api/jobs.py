@@ -1,0 +1,356 @@
+"""Extraction jobs: one job = one extraction of one article; run on a DBOS Transact queue.
+
+- `run_job` is the job itself: up to `Settings.job_max_attempts` job-level tries; a try that
+  ends in a transient failure is retried, an answer (succeeded or invalid) ends the job. Every
+  try's tokens, attempts and raw output are added to the stored job.
+- `DBOSJobQueue` runs `run_job`'s tries as durable DBOS steps of a workflow whose id is the
+  job's workflow id (the extraction key; `key.N` for the N-th re-run), so enqueueing the same
+  job twice runs it once, the queue's concurrency and rate limit hold across every process that
+  shares the DBOS system database, and a crashed worker's job is recovered.
+- `InlineJobQueue` runs jobs in the calling thread: the CLI's `extract`/`ingest`, and tests.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Protocol, runtime_checkable
+
+import structlog
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+from api import crud
+from api.config import Settings
+from api.extraction_store import CanonicalNamer, record_outcome, record_storage_failure
+from api.llm.outcome import ArticleInput, ExtractionOutcome, OutcomeStatus, Provenance
+from api.models import Article, ExtractionJob, JobStatus, extraction_key
+
+log = structlog.get_logger(__name__)
+
+QUEUE_NAME = "wirecoder_extractions"
+DBOS_APP_NAME = "wirecoder"
+RETRY_BACKOFF_S = 2.0  # before job-level try n+1: RETRY_BACKOFF_S * n
+
+
+@runtime_checkable
+class ExtractorLike(Protocol):
+    """What jobs need from an extractor (api.llm.extractor.Extractor satisfies it).
+
+    `provenance` must be known before extracting: its prompt ref, schema sha, model and
+    base_url make the extraction key.
+    """
+
+    @property
+    def provenance(self) -> Provenance: ...
+
+    def extract(self, article: ArticleInput) -> ExtractionOutcome: ...
+
+
+@dataclass
+class JobContext:
+    """Everything a job needs, built once per process."""
+
+    engine: Engine
+    extractor: ExtractorLike
+    settings: Settings
+    canonical_namer: CanonicalNamer | None = None
+
+
+def run_try(ctx: JobContext, job_id: int, *, final: bool) -> JobStatus:
+    """One job-level try: call the extractor once, store what came back."""
+    with Session(ctx.engine) as session:
+        job = crud.mark_job_running(session=session, job_id=job_id)
+        article = session.get_one(Article, job.article_id)
+        article_in = crud.article_input(article)
+        mismatch = _provenance_mismatch(job, article, ctx.extractor.provenance)
+    started = time.monotonic()
+    if mismatch:
+        outcome = _failed(ctx, mismatch, started)
+        final = True
+    else:
+        try:
+            outcome = ctx.extractor.extract(article_in)
+        except Exception as error:  # a bug or an unexpected error: stored, never lost
+            log.exception("extractor_raised", job_id=job_id)
+            outcome = _failed(ctx, f"{type(error).__name__}: {error}", started)
+    try:
+        with Session(ctx.engine) as session:
+            job = record_outcome(
+                session=session,
+                job_id=job_id,
+                outcome=outcome,
+                final=final,
+                canonical_namer=ctx.canonical_namer,
+            )
+    except Exception as error:
+        log.exception("storing_extraction_failed", job_id=job_id)
+        with Session(ctx.engine) as session:
+            job = record_storage_failure(
+                session=session,
+                job_id=job_id,
+                outcome=outcome,
+                error=f"storing the extraction failed: {type(error).__name__}: {error}",
+            )
+    log.info(
+        "extraction_try",
+        job_id=job_id,
+        status=job.status,
+        attempts=outcome.attempts,
+        tokens=outcome.usage.total_tokens,
+        latency_ms=outcome.latency_ms,
+    )
+    return JobStatus(job.status)
+
+
+def _failed(ctx: JobContext, error: str, started: float) -> ExtractionOutcome:
+    return ExtractionOutcome(
+        status=OutcomeStatus.FAILED,
+        error=error,
+        latency_ms=int((time.monotonic() - started) * 1000),
+        provenance=ctx.extractor.provenance,
+    )
+
+
+def _provenance_mismatch(job: ExtractionJob, article: Article, provenance: Provenance) -> str:
+    if extraction_key(article.content_hash, provenance) == job.extraction_key:
+        return ""
+    return (
+        f"this worker extracts with prompt {provenance.prompt_id}@{provenance.prompt_version}, "
+        f"model {provenance.model} at {provenance.base_url}; the job was queued for prompt "
+        f"{job.prompt_ref}, model {job.model} at {job.base_url}: run it on a worker with "
+        "those settings, or re-run the article here"
+    )
+
+
+def max_tries(settings: Settings) -> int:
+    return max(1, settings.job_max_attempts)
+
+
+def run_job(
+    ctx: JobContext, job_id: int, *, sleep: Callable[[float], None] = time.sleep
+) -> JobStatus:
+    """Every job-level try of one job, in this thread."""
+    tries = max_tries(ctx.settings)
+    status = JobStatus.QUEUED
+    for number in range(1, tries + 1):
+        status = run_try(ctx, job_id, final=number == tries)
+        if status.finished:
+            break
+        sleep(RETRY_BACKOFF_S * number)
+    return status
+
+
+# ---- queues ---------------------------------------------------------------------------------
+
+
+class JobQueue(Protocol):
+    name: str
+
+    def enqueue(self, job: ExtractionJob) -> None: ...
+
+    def shutdown(self) -> None: ...
+
+
+@dataclass
+class InlineJobQueue:
+    """Runs each job when it is enqueued, in the caller's thread. With `defer=True` jobs wait
+    until `run_pending()` (tests use that to see a job while it is still queued)."""
+
+    ctx: JobContext
+    defer: bool = False
+    name: str = "inline"
+    pending: list[int] = field(default_factory=list)
+    _seen: set[str] = field(default_factory=set)
+
+    def enqueue(self, job: ExtractionJob) -> None:
+        assert job.id is not None
+        if job.workflow_id in self._seen:  # same id: same run, like DBOS
+            return
+        self._seen.add(job.workflow_id)
+        self.pending.append(job.id)
+        if not self.defer:
+            self.run_pending()
+
+    def run_pending(self) -> None:
+        while self.pending:
+            run_job(self.ctx, self.pending.pop(0), sleep=lambda _s: None)
+
+    def shutdown(self) -> None:
+        self.pending.clear()
+
+
+_dbos_context: JobContext | None = None  # read by the workflow; DBOS is one per process
+_workflow_lock = threading.Lock()
+_workflow: Callable[[int], str] | None = None
+
+
+def _extraction_workflow() -> Callable[[int], str]:
+    """Registered with DBOS on first use, so importing this module stays light."""
+    global _workflow
+    with _workflow_lock:
+        if _workflow is not None:
+            return _workflow
+        from dbos import DBOS
+
+        def extraction_try(job_id: int, final: bool) -> str:
+            assert _dbos_context is not None, "DBOSJobQueue.start() sets the job context"
+            return run_try(_dbos_context, job_id, final=final).value
+
+        @DBOS.workflow(name="wirecoder.extract_article")
+        def extract_article(job_id: int) -> str:
+            assert _dbos_context is not None, "DBOSJobQueue.start() sets the job context"
+            tries = max_tries(_dbos_context.settings)
+            status = JobStatus.QUEUED.value
+            for number in range(1, tries + 1):
+                status = DBOS.run_step(
+                    {"name": f"extraction_try_{number}"},
+                    extraction_try,
+                    job_id,
+                    number == tries,
+                )
+                if JobStatus(status).finished:
+                    break
+                DBOS.sleep(RETRY_BACKOFF_S * number)
+            return status
+
+        _workflow = extract_article
+        return _workflow
+
+
+class DBOSJobQueue:
+    """The DBOS Transact queue. `work=True` makes this process dequeue and run jobs (the API
+    in the embedded default, `wirecoder worker`); `work=False` only enqueues."""
+
+    name = "dbos"
+
+    def __init__(self, ctx: JobContext, *, work: bool, executor_id: str | None = None) -> None:
+        self.ctx = ctx
+        self.work = work
+        self.executor_id = executor_id
+        self._queue: Any = None
+
+    def start(self) -> None:
+        global _dbos_context
+        from dbos import DBOS, DBOSConfig
+
+        from api.db import make_engine, normalize_database_url
+
+        settings = self.ctx.settings
+        _dbos_context = self.ctx
+        _extraction_workflow()
+        url = normalize_database_url(settings.resolved_dbos_database_url)
+        make_engine(url).dispose()  # creates the SQLite file's folder
+        config: DBOSConfig = {
+            "name": DBOS_APP_NAME,
+            "system_database_url": url,
+            "log_level": "WARNING",
+        }
+        if self.executor_id:
+            config["executor_id"] = self.executor_id
+        DBOS(config=config)
+        if not self.work:
+            DBOS.listen_queues([])
+        DBOS.launch()
+        self._queue = DBOS.register_queue(
+            QUEUE_NAME,
+            global_concurrency=max(1, settings.queue_concurrency),
+            limiter={"limit": settings.queue_rate_limit, "period": settings.queue_rate_period_s},
+            polling_interval_sec=0.5,
+            on_conflict="always_update",  # the settings of the latest process to start win
+        )
+        log.info(
+            "job_queue_started",
+            queue=QUEUE_NAME,
+            working=self.work,
+            concurrency=settings.queue_concurrency,
+            rate_limit=f"{settings.queue_rate_limit}/{settings.queue_rate_period_s}s",
+        )
+
+    def enqueue(self, job: ExtractionJob) -> None:
+        from dbos import SetWorkflowID
+
+        assert job.id is not None and self._queue is not None
+        with SetWorkflowID(job.workflow_id):
+            self._queue.enqueue(_extraction_workflow(), job.id)
+
+    def shutdown(self) -> None:
+        global _dbos_context
+        from dbos import DBOS
+
+        DBOS.destroy(workflow_completion_timeout_sec=0)
+        _dbos_context = None
+
+
+def wait_for_job(
+    engine: Engine, job_id: int, timeout_s: float, poll_s: float = 0.1
+) -> ExtractionJob:
+    """The job once finished, or as it stands when `timeout_s` runs out."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        with Session(engine) as session:
+            job = session.get_one(ExtractionJob, job_id)
+        if JobStatus(job.status).finished or time.monotonic() >= deadline:
+            return job
+        time.sleep(min(poll_s, max(0.0, deadline - time.monotonic())))
+
+
+def build_extractor(settings: Settings) -> ExtractorLike:
+    """The real extractor for these settings (api.llm.extractor)."""
+    from api.llm.extractor import Extractor
+
+    factory = getattr(Extractor, "from_settings", None)
+    extractor = factory(settings) if factory else Extractor(settings)
+    if not isinstance(extractor, ExtractorLike):
+        raise TypeError("api.llm.extractor.Extractor must have `provenance` and `extract()`")
+    return extractor
+
+
+def submit_article(
+    *,
+    session: Session,
+    queue: JobQueue,
+    provenance: Provenance,
+    text: str,
+    title: str | None = None,
+    url: str | None = None,
+    source: str | None = None,
+    published_at: Any = None,
+    dateline: str | None = None,
+) -> tuple[Article, bool, ExtractionJob]:
+    """Store the article (deduplicated by content hash) and its job for this extractor
+    (deduplicated by extraction key); queue the job unless it already ran.
+    Returns (article, article_created, job)."""
+    article, created = crud.get_or_create_article(
+        session=session,
+        text=text,
+        title=title,
+        url=url,
+        source=source,
+        published_at=published_at,
+        dateline=dateline,
+    )
+    job, _ = crud.get_or_create_job(session=session, article=article, provenance=provenance)
+    if job.status == JobStatus.QUEUED:
+        # DBOS dedups on the workflow id: enqueueing a queued job again is a no-op, and it
+        # picks up a job whose first enqueue was lost to a crash.
+        queue.enqueue(job)
+        session.refresh(job)
+    return article, created, job
+
+
+def rerun_article(
+    *, session: Session, queue: JobQueue, provenance: Provenance, article: Article
+) -> ExtractionJob:
+    """Extract the article again with this extractor: a new job when the prompt or model
+    changed (the old extraction is kept), else the same job run again. A job still queued or
+    running is left alone."""
+    job, created = crud.get_or_create_job(session=session, article=article, provenance=provenance)
+    if not created and JobStatus(job.status).finished:
+        job = crud.requeue_job(session=session, job=job)
+    if job.status == JobStatus.QUEUED:
+        queue.enqueue(job)
+        session.refresh(job)
+    return job

@@ -1,0 +1,38 @@
+"""Canonical actors across articles."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from api import crud, presenters
+from api.deps import PaginationDep, SessionDep
+from schemas.api import CanonicalActorPublic, Page
+from schemas.extraction import ActorKind
+
+router = APIRouter(prefix="/v1/actors", tags=["actors"])
+
+
+@router.get("", response_model=Page[CanonicalActorPublic])
+def list_actors(
+    session: SessionDep,
+    page: PaginationDep,
+    name: Annotated[str | None, Query(description="A name or any alias (SDF, ISIS)")] = None,
+    kind: ActorKind | None = None,
+) -> Page[CanonicalActorPublic]:
+    """Canonical actors with their aliases and how many articles, events and quotes of the
+    current extractions involve them."""
+    summaries, total = crud.list_actors(
+        session=session,
+        name=name,
+        kind=kind.value if kind else None,
+        limit=page.limit,
+        offset=page.offset,
+    )
+    return Page(
+        total=total,
+        limit=page.limit,
+        offset=page.offset,
+        items=[presenters.canonical_actor_public(s) for s in summaries],
+    )

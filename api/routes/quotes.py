@@ -1,0 +1,38 @@
+"""Quotes of the current extractions."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from api import crud, presenters
+from api.deps import PaginationDep, SessionDep
+from schemas.api import Page, QuotePublic
+
+router = APIRouter(prefix="/v1/quotes", tags=["quotes"])
+
+
+@router.get("", response_model=Page[QuotePublic])
+def list_quotes(
+    session: SessionDep,
+    page: PaginationDep,
+    speaker: Annotated[
+        str | None, Query(description="The speaker's name, or any alias of their actor")
+    ] = None,
+    article_id: int | None = None,
+) -> Page[QuotePublic]:
+    """Quotes with their speakers and offsets into the article."""
+    rows, total = crud.list_quotes(
+        session=session,
+        speaker=speaker,
+        article_id=article_id,
+        limit=page.limit,
+        offset=page.offset,
+    )
+    return Page(
+        total=total,
+        limit=page.limit,
+        offset=page.offset,
+        items=presenters.quotes_public(session, rows),
+    )

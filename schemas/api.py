@@ -1,0 +1,324 @@
+"""The REST API's own request and response models (the model-facing schema is extraction.py).
+
+Examples are drawn from seed article 004 (AFP, Raqa, 17 October 2017).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any, Generic, TypeVar
+
+from pydantic import (
+    AnyHttpUrl,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    field_validator,
+)
+
+from schemas.extraction import LocationPrecision
+
+T = TypeVar("T")
+
+EXAMPLE_TEXT = (
+    "US-backed forces on Sunday announced the \u201cfinal phase\u201d of the battle to retake "
+    "Syria\u2019s Raqa, after the city was evacuated except for foreign Islamic State (IS) "
+    "group fighters and their families.\n\n"
+    "SDF spokesman Talal Sello said the 3,000 civilians had evacuated to areas controlled by "
+    "the forces under a deal negotiated between local officials from the Raqa Civil Council "
+    "(RCC) and Syrian IS fighters.\n\n"
+    "\u201cOur stance was they either stay and fight or they surrender unconditionally,\u201d "
+    "coalition spokesman Colonel Ryan Dillon said on Sunday."
+)
+# days a published_at may lie ahead of UTC today (time zones ahead of UTC)
+PUBLISHED_AT_SLACK_DAYS = 1
+
+
+def _utc(value: Any) -> Any:
+    """SQLite returns naive datetimes: they are UTC."""
+    if isinstance(value, dt.datetime) and value.tzinfo is None:
+        return value.replace(tzinfo=dt.UTC)
+    return value
+
+
+UtcDatetime = Annotated[dt.datetime, BeforeValidator(_utc)]
+
+
+def _date_of(value: Any) -> Any:
+    """Accept a full timestamp for published_at and keep its date."""
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, str) and len(value) > 10 and value[10] in "T ":
+        try:
+            return dt.datetime.fromisoformat(value.replace("Z", "+00:00")).date()
+        except ValueError:
+            return value  # the date validator reports it
+    return value
+
+
+# ---- requests -------------------------------------------------------------------------------
+
+
+class ArticleIn(BaseModel):
+    """A news article to extract events, actors and quotes from."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "text": EXAMPLE_TEXT,
+                    "title": "US-backed forces announce 'final phase' of Raqa battle",
+                    "url": "https://www.example.org/afp/2017/10/17/raqa-final-phase",
+                    "source": "AFP",
+                    "published_at": "2017-10-17",
+                    "dateline": "AIN ISSA, Syria",
+                }
+            ]
+        },
+    )
+
+    text: str = Field(
+        description="The article's full text. Normalised (NFC, whitespace) before it is "
+        "stored, hashed and offset into. Must not be empty."
+    )
+    title: str | None = Field(default=None, max_length=500)
+    url: AnyHttpUrl | None = None
+    source: str | None = Field(default=None, max_length=200, description="e.g. AFP, Reuters")
+    published_at: Annotated[dt.date | None, BeforeValidator(_date_of)] = Field(
+        default=None,
+        description="Publication date (or timestamp); relative dates ('on Sunday') are "
+        "resolved against it. Must not lie in the future.",
+    )
+    dateline: str | None = Field(
+        default=None, max_length=200, description="Place line, e.g. 'AIN ISSA, Syria'."
+    )
+
+    @field_validator("text")
+    @classmethod
+    def _not_blank(cls, text: str) -> str:
+        if not text.strip():
+            raise ValueError("text is empty or only whitespace: send the article's text")
+        return text
+
+    @field_validator("published_at")
+    @classmethod
+    def _not_in_future(cls, value: dt.date | None) -> dt.date | None:
+        latest = dt.datetime.now(dt.UTC).date() + dt.timedelta(days=PUBLISHED_AT_SLACK_DAYS)
+        if value is not None and value > latest:
+            raise ValueError(f"published_at {value.isoformat()} is in the future")
+        return value
+
+
+class ArticleBatchIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    articles: list[ArticleIn] = Field(min_length=1, max_length=100)
+
+
+# ---- jobs -----------------------------------------------------------------------------------
+
+
+class JobRef(BaseModel):
+    id: int
+    status: str = Field(examples=["queued"])
+    extraction_key: str
+    url: str = Field(examples=["/v1/jobs/1"])
+
+
+class PromptRef(BaseModel):
+    id: str = Field(examples=["extract"])
+    version: str = Field(examples=["v1"])
+    sha256: str
+
+
+class JobPublic(BaseModel):
+    """An extraction job with its full provenance."""
+
+    id: int
+    article_id: int
+    status: str = Field(description="queued, running, succeeded, invalid or failed")
+    is_current: bool = Field(description="This is the article's current extraction.")
+    extraction_key: str
+    workflow_id: str
+    prompt: PromptRef
+    schema_sha256: str
+    model: str
+    base_url: str
+    backend: str
+    mode: str
+    weights_sha256: str | None
+    requests: int = Field(description="Times queued: the first submission plus re-runs.")
+    job_attempts: int = Field(description="Job-level tries of the latest request.")
+    attempts: int = Field(description="Model calls, summed over job-level tries.")
+    prompt_tokens: int
+    completion_tokens: int
+    total_tokens: int
+    latency_ms: int
+    error: str | None
+    raw_outputs: list[str] = Field(description="Every raw model answer, in order.")
+    created_at: UtcDatetime
+    started_at: UtcDatetime | None
+    finished_at: UtcDatetime | None
+
+
+class JobSummary(BaseModel):
+    id: int
+    status: str
+    is_current: bool
+    prompt: PromptRef
+    model: str
+    attempts: int
+    finished_at: UtcDatetime | None
+    error: str | None
+
+
+# ---- extraction -----------------------------------------------------------------------------
+
+
+class SpanPublic(BaseModel):
+    """Character offsets into the stored article text; `text == article[start:end]` when
+    alignment is exact."""
+
+    start: int | None
+    end: int | None
+    text: str
+    alignment: str = Field(examples=["exact"], description="exact, normalized, fuzzy or none")
+
+
+class ActorPublic(BaseModel):
+    id: int
+    name: str = Field(examples=["Syrian Democratic Forces"])
+    aliases: list[str] = Field(examples=[["SDF"]])
+    kind: str = Field(examples=["armed_group"])
+    affiliation: str | None
+    country: str | None
+    canonical_actor_id: int | None
+    canonical_name: str | None
+    mentions: list[SpanPublic]
+
+
+class EventActorPublic(BaseModel):
+    name: str = Field(examples=["SDF"])
+    actor_id: int | None = Field(description="The article actor it names.")
+    canonical_actor_id: int | None
+    canonical_name: str | None
+
+
+class LocationPublic(BaseModel):
+    place: str | None = Field(examples=["Raqa"])
+    admin_area: str | None
+    country: str | None = Field(examples=["Syria"])
+    precision: LocationPrecision | None
+
+
+class EventPublic(BaseModel):
+    id: int
+    article_id: int
+    job_id: int
+    event_type: str = Field(examples=["THREATEN"])
+    mode: str | None = Field(examples=["ultimatum"])
+    status: str = Field(examples=["asserted"])
+    summary: str
+    sources: list[EventActorPublic]
+    targets: list[EventActorPublic]
+    date_text: str | None = Field(examples=["on Sunday"])
+    date: dt.date | None = Field(examples=["2017-10-15"])
+    date_precision: str
+    location: LocationPublic
+    fatalities: int | None
+    acled_event_type: str | None
+    acled_sub_event_type: str | None
+    evidence: SpanPublic
+
+
+class QuotePublic(BaseModel):
+    id: int
+    article_id: int
+    job_id: int
+    text: str = Field(
+        examples=["Our stance was they either stay and fight or they surrender unconditionally"]
+    )
+    kind: str = Field(examples=["direct"])
+    speaker: str | None = Field(examples=["Ryan Dillon"])
+    speaker_mention: str | None = Field(examples=["coalition spokesman Colonel Ryan Dillon"])
+    cue: str | None = Field(examples=["said"])
+    speaker_actor_id: int | None
+    canonical_actor_id: int | None
+    canonical_name: str | None
+    span: SpanPublic
+    speaker_span: SpanPublic | None
+
+
+class ExtractionPublic(BaseModel):
+    job: JobSummary
+    actors: list[ActorPublic]
+    events: list[EventPublic]
+    quotes: list[QuotePublic]
+
+
+# ---- articles -------------------------------------------------------------------------------
+
+
+class ArticleSubmitted(BaseModel):
+    """The stored article and its extraction job (and, with ?wait, the finished extraction)."""
+
+    article_id: int
+    article_created: bool = Field(description="False when the same text was stored before.")
+    job: JobRef
+    extraction: ExtractionPublic | None = None
+
+
+class ArticleBatchSubmitted(BaseModel):
+    items: list[ArticleSubmitted]
+
+
+class ArticleSummary(BaseModel):
+    id: int
+    content_hash: str
+    title: str | None
+    url: str | None
+    source: str | None
+    published_at: dt.date | None
+    dateline: str | None
+    chars: int
+    created_at: UtcDatetime
+
+
+class ArticlePublic(ArticleSummary):
+    text: str
+    extraction: ExtractionPublic | None = Field(
+        description="The current extraction: the latest that succeeded."
+    )
+    jobs: list[JobSummary] = Field(description="Every extraction job, newest first.")
+
+
+# ---- browse ---------------------------------------------------------------------------------
+
+
+class Page(BaseModel, Generic[T]):
+    total: int
+    limit: int
+    offset: int
+    items: list[T]
+
+
+class CanonicalActorPublic(BaseModel):
+    id: int
+    name: str = Field(examples=["Syrian Democratic Forces"])
+    kind: str | None
+    country: str | None
+    aliases: list[str] = Field(examples=[["SDF", "Syrian Democratic Forces"]])
+    articles: int = Field(description="Articles whose current extraction mentions it.")
+    events: int
+    quotes: int
+
+
+class Health(BaseModel):
+    status: str = Field(examples=["ok"])
+    database: str = Field(examples=["sqlite"])
+    job_queue: str = Field(examples=["dbos"])
+    prompt: str | None = Field(examples=["extract@v1"])
+    model: str | None
+    base_url: str | None
