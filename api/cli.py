@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from api.llm.model_cli import model_app
+from api.serve_cli import register as register_service_commands
 from evals.cli import eval_app
 
 app = typer.Typer(help="wirecoder: news articles in, grounded events, actors and quotes out.",
@@ -14,3 +15,4 @@ app = typer.Typer(help="wirecoder: news articles in, grounded events, actors and
 
 app.add_typer(model_app, name="model")
 app.add_typer(eval_app, name="eval")
+register_service_commands(app)  # serve, worker, extract, ingest, db

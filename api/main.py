@@ -3,6 +3,7 @@ the job queue once and hangs them on app.state. Nothing heavy happens at import.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -33,8 +34,7 @@ def create_app(
     by default the lifespan builds api.llm's Extractor and the DBOS queue."""
     settings = settings or get_settings()
 
-    @asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    def start(app: FastAPI) -> None:
         upgrade_database(settings.resolved_database_url)
         engine = engine_from_settings(settings)
         ctx = JobContext(
@@ -50,17 +50,24 @@ def create_app(
             dbos_queue = DBOSJobQueue(ctx, work=settings.run_worker_in_api)
             dbos_queue.start()
             queue = dbos_queue
-        app.state.settings = settings
         app.state.engine = engine
         app.state.extractor = ctx.extractor
         app.state.job_context = ctx
         app.state.job_queue = queue
         log.info("wirecoder_started", database=engine.url.get_backend_name(), queue=queue.name)
+
+    def stop(app: FastAPI) -> None:
+        app.state.job_queue.shutdown()
+        app.state.engine.dispose()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # blocking work (migrations, DBOS launch) runs off the event loop
+        await asyncio.to_thread(start, app)
         try:
             yield
         finally:
-            queue.shutdown()
-            engine.dispose()
+            await asyncio.to_thread(stop, app)
 
     app = FastAPI(
         title="wirecoder",
