@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 import httpx2
+import openai
 import structlog
 from instructor.core import IncompleteOutputException, InstructorRetryException
 from instructor.core.hooks import HookName, Hooks
@@ -235,6 +236,13 @@ def classify_failure(
             f"{calls.last_parse_error}"
         )
     root = cause if cause is not None else error
+    if isinstance(root, openai.BadRequestError) and calls.last_parse_error is not None:
+        # a re-ask the server refuses (its conversation outgrew the context window): the
+        # model still never gave a valid answer, and running the job again won't change that
+        return OutcomeStatus.INVALID, (
+            f"no valid answer after {calls.attempts} attempts; the server refused the last "
+            f"re-ask ({root}); last validation error: {calls.last_parse_error}"
+        )
     reason = f"{type(root).__name__}: {root}"
     if root.__cause__ is not None:  # e.g. APIConnectionError from the transport's last error
         reason += f" ({type(root.__cause__).__name__}: {root.__cause__})"

@@ -171,3 +171,16 @@ def test_unreachable_server_ends_failed_naming_the_transport_error(
     assert len(server.requests) == 3 and len(sleeps) == 2
     assert outcome.error is not None and "ConnectError" in outcome.error
     assert "Connection refused" in outcome.error
+
+
+def test_reask_refused_for_context_length_is_invalid_not_failed(
+    server: ScriptedServer, make_extractor: MakeExtractor
+) -> None:
+    """Seen with the local model: the second re-ask outgrew n_ctx and the server said 400."""
+    server.answer(invented_quote_answer(), 3800, 1100).status(400)
+    outcome = make_extractor(server.transport()).extract(ARTICLE)
+
+    assert outcome.status == OutcomeStatus.INVALID
+    assert outcome.attempts == 2 and outcome.usage.prompt_tokens == 3800
+    assert outcome.error is not None
+    assert "refused the last re-ask" in outcome.error and "is not in the article" in outcome.error
