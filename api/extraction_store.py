@@ -1,7 +1,9 @@
 """Writing one extraction: the job's final status and all its rows in ONE transaction.
 
 A reader sees either the job still queued/running with no rows, or the finished job with all of
-its actors, events and quotes. A re-run replaces the rows of the same job in the same way.
+its actors, events and quotes. A re-run replaces the rows of the same job in the same way when
+it succeeds; a re-run that fails keeps the rows of the last successful run (nothing is lost) and
+the job's status, error and usage describe the latest run.
 """
 
 from __future__ import annotations

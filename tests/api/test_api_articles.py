@@ -179,3 +179,18 @@ def test_published_at_timestamp_keeps_its_date(
     body = {**seed_body, "published_at": "2017-10-17T08:30:00Z"}
     article_id = client.post("/v1/articles", json=body).json()["article_id"]
     assert client.get(f"/v1/articles/{article_id}").json()["published_at"] == "2017-10-17"
+
+
+def test_failed_rerun_of_a_succeeded_job_keeps_its_rows(
+    make_client: Any, make_fake_extractor: Any, seed_body: dict[str, Any]
+) -> None:
+    extractor = make_fake_extractor(script=["succeeded", "invalid"])
+    with make_client(extractor) as client:
+        first = client.post("/v1/articles?wait=5", json=seed_body).json()
+        rerun = client.post(f"/v1/articles/{first['article_id']}/extract?wait=5").json()
+        article = client.get(f"/v1/articles/{first['article_id']}").json()
+        events = client.get("/v1/events").json()
+    assert rerun["job"]["status"] == "invalid"
+    assert article["extraction"]["job"]["status"] == "invalid"  # the latest run's status
+    assert len(article["extraction"]["events"]) == 4  # the last successful run's rows
+    assert events["total"] == 4
