@@ -16,7 +16,7 @@ import structlog
 import typer
 from pydantic import ValidationError
 
-from api.config import Settings, get_settings
+from api.config import LLMBackend, Settings, get_settings
 
 db_app = typer.Typer(help="The database: migrations.", no_args_is_help=True)
 
@@ -56,6 +56,19 @@ def _context(settings: Settings) -> Any:
 # ---- serve / worker -------------------------------------------------------------------------
 
 
+def start_default_local_model(settings: Settings) -> None:
+    """The embedded default: with no other model configured, the local llama.cpp server is
+    started (or found running) before the service takes articles."""
+    if settings.llm_backend != LLMBackend.LOCAL or settings.llm_base_url:
+        return
+    from api.llm.local_server import ensure_local_server
+
+    url = ensure_local_server(settings)
+    structlog.get_logger("wirecoder.serve").info(
+        "local_model_ready", model=settings.local_model, base_url=url
+    )
+
+
 def serve(
     host: Annotated[str | None, typer.Option(help="Default: WIRECODER_HOST")] = None,
     port: Annotated[int | None, typer.Option(help="Default: WIRECODER_PORT")] = None,
@@ -66,6 +79,7 @@ def serve(
 
     configure_logging(log_level.upper())
     settings = get_settings()
+    start_default_local_model(settings)
     uvicorn.run(
         "api.main:create_app",
         factory=True,
@@ -98,6 +112,7 @@ def worker(
             hint="only processes on this machine can share a SQLite queue; set "
             "WIRECODER_DATABASE_URL to PostgreSQL to spread work over hosts",
         )
+    start_default_local_model(settings)
     queue = DBOSJobQueue(
         _context(settings), work=True, executor_id=worker_id or socket.gethostname()
     )

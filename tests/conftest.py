@@ -413,3 +413,26 @@ def fake_extractor() -> FakeExtractor:
 @pytest.fixture
 def make_fake_extractor() -> Callable[..., FakeExtractor]:
     return FakeExtractor
+
+
+# ---- no real model requests -----------------------------------------------------------------
+
+
+@pytest.fixture(autouse=True)
+def _forbid_real_model_requests(
+    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A global switch (as in pydantic-ai's tests): the openai client's real network transport
+    refuses to send unless the test is marked `live`. Tests script the network below the
+    retry / record / replay layers, or replay recordings."""
+    if "live" in request.keywords:
+        return
+    import httpx2
+
+    def refuse(self: Any, req: Any) -> Any:
+        raise RuntimeError(
+            f"a test tried a real model request ({req.method} {req.url}); "
+            "replay a recording, script the network, or mark the test `live`"
+        )
+
+    monkeypatch.setattr(httpx2.HTTPTransport, "handle_request", refuse)
