@@ -29,6 +29,7 @@ from api.llm.outcome import ArticleInput, ExtractionOutcome, OutcomeStatus, Prov
 from api.llm.prompts import load_prompt, schema_sha256
 from api.llm.recording import RecordingMeta, RecordingMissing, public_url
 from api.llm.resolution import AliasTable
+from api.llm.staged import StagedPipeline, stage_schema_sha256
 from api.llm.transport import CallStats, track_calls
 from schemas.extraction import ArticleExtraction
 
@@ -92,7 +93,8 @@ class Extractor:
         (tests pass an httpx2.MockTransport); `sleep` is the transport's backoff sleep."""
         self.settings = settings
         self.prompt = load_prompt(settings.prompt_id, settings.prompt_version)
-        self.schema_sha256 = schema_sha256(ArticleExtraction)
+        staged = self.prompt.pipeline == "staged"  # the prompt file declares its pipeline
+        self.schema_sha256 = stage_schema_sha256() if staged else schema_sha256(ArticleExtraction)
         self.aliases = aliases if aliases is not None else AliasTable.load(settings.aliases_file)
         self.provenance = Provenance(
             prompt_id=self.prompt.ref.id,
@@ -114,6 +116,18 @@ class Extractor:
             schema_sha256=self.schema_sha256,
         )
         self.client = build_client(settings, meta=meta, network=network, sleep=sleep)
+        self.staged = (
+            StagedPipeline(
+                self.client,
+                self.prompt,
+                model=self.provenance.model,
+                max_reasks=settings.llm_max_reasks,
+                temperature=settings.llm_temperature,
+                max_tokens=settings.llm_max_tokens,
+            )
+            if staged
+            else None
+        )
 
     def extract(self, article: ArticleInput) -> ExtractionOutcome:
         started = time.perf_counter()
@@ -174,6 +188,17 @@ class Extractor:
         count: int,
         article_date: dt.date | None,
     ) -> _ChunkResult:
+        calls = _CallLog()
+        if self.staged is not None:
+            with track_calls() as stats:
+                try:
+                    extraction = self.staged.extract(
+                        chunk.text, title=article.title, article_date=article_date, calls=calls
+                    )
+                except Exception as error:  # a model failure is an outcome, never an exception
+                    status, reason = classify_failure(error, calls, self.settings.llm_max_tokens)
+                    return _ChunkResult(status, None, reason, calls, stats)
+            return _ChunkResult(OutcomeStatus.SUCCEEDED, extraction, None, calls, stats)
         messages = self.prompt.render(
             title=article.title,
             dateline=article.dateline,
@@ -182,7 +207,6 @@ class Extractor:
             chunk_number=number,
             chunk_count=count,
         )
-        calls = _CallLog()
         with track_calls() as stats:
             try:
                 extraction = self.client.create(

@@ -84,6 +84,21 @@ class Prompt:
             messages.append({"role": role, "content": content})
         return messages
 
+    def render_block(self, name: str, **variables: Any) -> str:
+        """One named block of the template, rendered (a stage's message in a staged prompt)."""
+        block = self.template.blocks.get(name)
+        if block is None:
+            raise PromptIntegrityError(f"prompt {self.ref.label} has no {name!r} block")
+        return "".join(block(self.template.new_context(variables))).strip()
+
+    @property
+    def pipeline(self) -> str:
+        """Which extraction pipeline the prompt drives: its `pipeline` block ("staged"), else
+        "single" (one call for the whole article, as v1)."""
+        if "pipeline" not in self.template.blocks:
+            return "single"
+        return self.render_block("pipeline")
+
 
 def load_prompt(prompt_id: str, version: str, *, prompts_dir: Path = PROMPTS_DIR) -> Prompt:
     """Load `{id}_{version}.jinja`, refusing a released file whose bytes differ from the lock."""

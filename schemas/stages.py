@@ -1,0 +1,198 @@
+"""What the model returns at each stage of the staged pipeline (prompt v2). Field descriptions
+are prompt text. Every list and string is bounded so the grammar bounds generation.
+
+The actor stage's schema is fixed. The event and speaker stages' schemas are built per article
+(`event_answer_model`, `speaker_answer_model`): sentence numbers and actor names become enums,
+so a grammar-constrained model can only name a sentence that exists and an actor it declared.
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field, create_model
+
+from schemas.extraction import (
+    EVENT_TYPE_DEFINITIONS,
+    ActorKind,
+    EventMode,
+    EventStatus,
+    EventType,
+)
+
+MAX_STAGE_ACTORS = 12
+MAX_STAGE_ALIASES = 4
+MAX_STAGE_EVENTS = 10
+MAX_ROLE_ACTORS = 3
+NAME_CHARS = 60
+NO_SPEAKER = "nobody"  # the speaker enum's value for "no identifiable actor"
+
+
+class StageActor(BaseModel):
+    """A person, group, state or organisation named in the article."""
+
+    name: str = Field(
+        min_length=1,
+        max_length=NAME_CHARS,
+        description="The fullest name as written in the article, without titles or 'the'.",
+    )
+    aliases: list[str] = Field(
+        default_factory=list,
+        max_length=MAX_STAGE_ALIASES,
+        description="Other names for it written in the article: acronyms, short forms.",
+    )
+    kind: ActorKind = Field(description="What sort of actor this is.")
+    affiliation: str | None = Field(
+        default=None,
+        max_length=NAME_CHARS,
+        description="For a person: the organisation they speak or act for.",
+    )
+
+
+class ActorsAnswer(BaseModel):
+    """Every actor that acts, is acted upon or speaks in the article."""
+
+    actors: list[StageActor] = Field(default_factory=list, max_length=MAX_STAGE_ACTORS)
+
+
+class StageEvent(BaseModel):
+    """One action reported by one sentence (the per-article model narrows the field types)."""
+
+    sentence: int = Field(description="The number of the sentence that reports the event.")
+    event_type: EventType = Field(
+        description="PLOVER type: "
+        + "; ".join(f"{t.value} = {d}" for t, d in EVENT_TYPE_DEFINITIONS.items())
+    )
+    mode: EventMode | None = Field(default=None, description="How it happened; null if none fits.")
+    status: EventStatus = Field(
+        description="asserted = reported as fact; claimed = only one side says so; denied = "
+        "an actor denies it; threatened = threatened, not carried out; planned = announced "
+        "for the future."
+    )
+    sources: list[str] = Field(default_factory=list, max_length=MAX_ROLE_ACTORS)
+    targets: list[str] = Field(default_factory=list, max_length=MAX_ROLE_ACTORS)
+    date_text: str | None = Field(
+        default=None,
+        max_length=40,
+        description="The time expression exactly as written in the sentence ('on Sunday').",
+    )
+
+
+NO_EVENT = "NONE"  # the per-sentence type enum's value for "this sentence reports no event"
+
+
+class SentenceEvent(BaseModel):
+    """The main event one sentence reports, if any (the per-article model narrows the types)."""
+
+    event_type: str = Field(description="A PLOVER type, or NONE if the sentence reports no event.")
+    mode: EventMode | None = Field(default=None)
+    status: EventStatus = Field(default=EventStatus.ASSERTED)
+    sources: list[str] = Field(default_factory=list, max_length=MAX_ROLE_ACTORS)
+    targets: list[str] = Field(default_factory=list, max_length=MAX_ROLE_ACTORS)
+    date_text: str | None = Field(default=None, max_length=40)
+
+
+class EventsAnswer(BaseModel):
+    events: list[StageEvent] = Field(default_factory=list, max_length=MAX_STAGE_EVENTS)
+
+
+class StageSpeaker(BaseModel):
+    quote: int = Field(description="The number of the quotation.")
+    speaker: str = Field(description="Who said it: one of the actor names, or nobody.")
+
+
+class SpeakersAnswer(BaseModel):
+    speakers: list[StageSpeaker] = Field(default_factory=list)
+
+
+def _choice(name: str, values: list[str] | list[int]) -> Any:
+    """A str or int enum of `values` (a JSON-schema enum: the grammar allows only these)."""
+    if not values:
+        values = [""]
+    if all(isinstance(v, int) for v in values):
+        return Literal[tuple(values)]
+    return Enum(name, {f"v{i}": v for i, v in enumerate(values)}, type=str)
+
+
+def _list_of(item: Any) -> Any:
+    """list[item] for a type built at run time (a static checker cannot see it)."""
+    return list[item]
+
+
+def event_answer_model(sentence_count: int, actor_names: list[str]) -> type[EventsAnswer]:
+    """EventsAnswer whose sentence numbers and actor names are enums for this article."""
+    numbers = _choice("SentenceNumber", list(range(1, max(sentence_count, 1) + 1)))
+    names = _choice("ActorName", actor_names)
+    fields = StageEvent.model_fields
+    event = create_model(
+        "Event",
+        __base__=StageEvent,
+        sentence=(numbers, fields["sentence"]),
+        sources=(
+            _list_of(names),
+            Field(
+                default_factory=list,
+                max_length=MAX_ROLE_ACTORS,
+                description="The actors who did it.",
+            ),
+        ),
+        targets=(
+            _list_of(names),
+            Field(
+                default_factory=list,
+                max_length=MAX_ROLE_ACTORS,
+                description="The actors it was done to.",
+            ),
+        ),
+    )
+    return create_model(
+        "Events",
+        __base__=EventsAnswer,
+        __doc__=EventsAnswer.__doc__ or "Events reported by the numbered sentences.",
+        events=(_list_of(event), Field(default_factory=list, max_length=MAX_STAGE_EVENTS)),
+    )
+
+
+def sentence_event_model(actor_names: list[str]) -> type[SentenceEvent]:
+    """SentenceEvent whose type may be NONE and whose actors are this article's names."""
+    types = _choice("EventTypeOrNone", [*(t.value for t in EventType), NO_EVENT])
+    names = _choice("ActorName", actor_names)
+    return create_model(
+        "SentenceEvent",
+        __base__=SentenceEvent,
+        __doc__=SentenceEvent.__doc__,
+        event_type=(types, SentenceEvent.model_fields["event_type"]),
+        sources=(_list_of(names), Field(default_factory=list, max_length=MAX_ROLE_ACTORS)),
+        targets=(_list_of(names), Field(default_factory=list, max_length=MAX_ROLE_ACTORS)),
+    )
+
+
+def speaker_answer_model(quote_numbers: list[int], actor_names: list[str]) -> type[SpeakersAnswer]:
+    """SpeakersAnswer with one entry per quotation, speakers limited to the actor names."""
+    numbers = _choice("QuoteNumber", quote_numbers)
+    names = _choice("Speaker", [*actor_names, NO_SPEAKER])
+    speaker = create_model(
+        "Speaker",
+        __base__=StageSpeaker,
+        quote=(numbers, StageSpeaker.model_fields["quote"]),
+        speaker=(names, StageSpeaker.model_fields["speaker"]),
+    )
+    count = len(quote_numbers)
+    return create_model(
+        "Speakers",
+        __base__=SpeakersAnswer,
+        __doc__="Who said each numbered quotation.",
+        speakers=(
+            _list_of(speaker),
+            Field(default_factory=list, min_length=count, max_length=count),
+        ),
+    )
+
+
+STAGE_SCHEMAS: tuple[type[BaseModel], ...] = (
+    ActorsAnswer,
+    EventsAnswer,
+    SentenceEvent,
+    SpeakersAnswer,
+)
