@@ -23,7 +23,7 @@ from schemas.extraction import (
 
 MAX_STAGE_ACTORS = 12
 MAX_STAGE_ALIASES = 4
-MAX_STAGE_EVENTS = 10
+MAX_STAGE_EVENTS = 16  # sentences asked about at once (one entry each, NONE allowed)
 MAX_ROLE_ACTORS = 3
 NAME_CHARS = 60
 NO_SPEAKER = "nobody"  # the speaker enum's value for "no identifiable actor"
@@ -61,7 +61,7 @@ class StageEvent(BaseModel):
 
     sentence: int = Field(description="The number of the sentence that reports the event.")
     event_type: EventType = Field(
-        description="PLOVER type: "
+        description="PLOVER type (or NONE): "
         + "; ".join(f"{t.value} = {d}" for t, d in EVENT_TYPE_DEFINITIONS.items())
     )
     mode: EventMode | None = Field(default=None, description="How it happened; null if none fits.")
@@ -120,15 +120,18 @@ def _list_of(item: Any) -> Any:
     return list[item]
 
 
-def event_answer_model(sentence_count: int, actor_names: list[str]) -> type[EventsAnswer]:
-    """EventsAnswer whose sentence numbers and actor names are enums for this article."""
-    numbers = _choice("SentenceNumber", list(range(1, max(sentence_count, 1) + 1)))
+def event_answer_model(sentence_numbers: list[int], actor_names: list[str]) -> type[EventsAnswer]:
+    """EventsAnswer with one entry per listed sentence, in order: its number, a PLOVER type or
+    NONE, and actors from this article's names (all enums)."""
+    numbers = _choice("SentenceNumber", sentence_numbers)
+    types = _choice("EventTypeOrNone", [*(t.value for t in EventType), NO_EVENT])
     names = _choice("ActorName", actor_names)
     fields = StageEvent.model_fields
     event = create_model(
         "Event",
         __base__=StageEvent,
         sentence=(numbers, fields["sentence"]),
+        event_type=(types, fields["event_type"]),
         sources=(
             _list_of(names),
             Field(
@@ -146,11 +149,12 @@ def event_answer_model(sentence_count: int, actor_names: list[str]) -> type[Even
             ),
         ),
     )
+    count = len(sentence_numbers)
     return create_model(
         "Events",
         __base__=EventsAnswer,
-        __doc__=EventsAnswer.__doc__ or "Events reported by the numbered sentences.",
-        events=(_list_of(event), Field(default_factory=list, max_length=MAX_STAGE_EVENTS)),
+        __doc__="The event each listed sentence reports (NONE if it reports none).",
+        events=(_list_of(event), Field(default_factory=list, min_length=count, max_length=count)),
     )
 
 

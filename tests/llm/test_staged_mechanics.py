@@ -41,7 +41,7 @@ def _events() -> dict[str, Any]:
                 "date_text": "on Sunday",
             },
             {  # a mode of another type and a date not in the sentence: both dropped
-                "sentence": 2,
+                "sentence": 3,
                 "event_type": "THREATEN",
                 "mode": "arrest",
                 "status": "asserted",
@@ -76,7 +76,9 @@ def test_stages_run_in_order_and_assemble_one_grounded_outcome(
     assert "Quotation 2:" not in speakers_request["messages"][1]["content"]
     assert "[2] Rebel fighters shelled" in actors_request["messages"][0]["content"]
     assert actors_request["tool_choice"]["function"]["name"] == "ActorsAnswer"
+    assert "[3] \u201cWe will not leave" in events_request["messages"][1]["content"]
     params = events_request["tools"][0]["function"]["parameters"]
+    assert params["$defs"]["Event"]["properties"]["sentence"]["enum"] == [2, 3]
     assert "Free Army" in str(params) and "Invented Front" not in str(params)
 
     result = outcome.result
@@ -98,6 +100,11 @@ def test_stages_run_in_order_and_assemble_one_grounded_outcome(
     assert ARTICLE_TEXT[quote.span.start : quote.span.end] == "We will not leave our homes"
 
 
+def _no_events() -> dict[str, Any]:
+    none = {"event_type": "NONE", "status": "asserted"}
+    return {"events": [{"sentence": 2, **none}, {"sentence": 3, **none}]}
+
+
 def _nobody_said_the_indirect_quote() -> dict[str, Any]:
     return {"speakers": [{"quote": 1, "speaker": "nobody"}]}
 
@@ -111,7 +118,7 @@ def test_pronoun_speaker_is_asked_with_actor_names_as_an_enum(
             + " Abu Khaled commands the Free Army."
         }
     )
-    server.answer(_actors()).answer({"events": []})
+    server.answer(_actors()).answer(_no_events())
     answer = [{"quote": 1, "speaker": "nobody"}, {"quote": 2, "speaker": "Abu Khaled"}]
     server.answer({"speakers": answer})
     outcome = make_extractor(server.transport(), prompt_version="v2").extract(article)
@@ -133,7 +140,7 @@ def test_an_answer_outside_the_enum_is_reasked_and_counted(
     server: ScriptedServer, make_extractor: MakeExtractor
 ) -> None:
     bad_events = {"events": [{"sentence": 99, "event_type": "ASSAULT", "status": "asserted"}]}
-    server.answer(_actors()).answer(bad_events).answer({"events": []})
+    server.answer(_actors()).answer(bad_events).answer(_no_events())
     server.answer(_nobody_said_the_indirect_quote())
     outcome = make_extractor(server.transport(), prompt_version="v2", llm_max_reasks=1).extract(
         ARTICLE
