@@ -24,6 +24,17 @@ db_app = typer.Typer(help="The database: migrations.", no_args_is_help=True)
 _SEED_HEADER = re.compile(r"^\s*date (\d{4}-\d{2}-\d{2})\s+([^,\n]+),\s*([^\n]*)$")
 
 
+class _StderrLogger:
+    """Prints to the sys.stderr of the moment: a logger cached with the stream of the time
+    would write to a closed file once a test runner or CliRunner swapped it back."""
+
+    def msg(self, message: str) -> None:
+        print(message, file=sys.stderr, flush=True)
+
+    log = debug = info = warn = warning = msg
+    fatal = failure = err = error = critical = exception = msg
+
+
 def configure_logging(level: str = "INFO") -> None:
     """structlog to stderr, so stdout stays clean for JSON output."""
     logging.basicConfig(level=level, stream=sys.stderr, format="%(message)s")
@@ -34,8 +45,8 @@ def configure_logging(level: str = "INFO") -> None:
             structlog.dev.ConsoleRenderer(colors=sys.stderr.isatty()),
         ],
         wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level)),
-        logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
-        cache_logger_on_first_use=True,
+        logger_factory=lambda *_: _StderrLogger(),
+        cache_logger_on_first_use=False,  # tests re-configure (capture_logs)
     )
 
 

@@ -436,3 +436,12 @@ def _forbid_real_model_requests(
         )
 
     monkeypatch.setattr(httpx2.HTTPTransport, "handle_request", refuse)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_structlog() -> Iterator[None]:
+    """CLI tests configure structlog (level, stream); later tests start from its defaults."""
+    yield
+    import structlog
+
+    structlog.reset_defaults()
