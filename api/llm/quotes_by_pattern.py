@@ -33,7 +33,7 @@ QUOTE_CUES = (
 )  # fmt: skip
 PRONOUNS = frozenset({"he", "she", "it", "they", "we", "i"})
 # Roles and titles in front of a name ("coalition spokesman Colonel Ryan Dillon").
-_TITLES = frozenset(
+TITLES = frozenset(
     {
         "colonel", "col.", "general", "gen.", "lieutenant", "major", "captain", "president",
         "minister", "prime", "foreign", "defence", "defense", "spokesman", "spokeswoman",
@@ -148,7 +148,7 @@ def speaker_mention(phrase: str) -> str | None:
         return words[-1]
     if len(words) <= 4 and words[-1].islower() and not _MODIFIER.search(words[-1]):
         return " ".join(w for w in words if not _MODIFIER.search(w))  # a description
-    titles = [i for i, w in enumerate(words) if w.casefold() in _TITLES]
+    titles = [i for i, w in enumerate(words) if w.casefold() in TITLES]
     if titles and any(_name_like(w) for w in words[titles[-1] + 1 :]):
         words = words[titles[-1] + 1 :]  # "SDF spokesman Talal Sello" -> "Talal Sello"
     run: list[str] = []
@@ -167,7 +167,7 @@ def speaker_mention(phrase: str) -> str | None:
 
 
 def _name_like(word: str) -> bool:
-    if word.casefold() in _TITLES | _CALENDAR or _MODIFIER.search(word):
+    if word.casefold() in TITLES | _CALENDAR or _MODIFIER.search(word):
         return False
     return word[:1].isupper() or bool(re.match(r"^[a-z]{1,3}-[A-Z]", word))  # "al-Qadi"
 
