@@ -166,12 +166,12 @@ def _case_record(case: GoldCase, outcome: ExtractionOutcome) -> CaseRecord:
     )
 
 
-def _extract(extractor: ExtractorLike, case: GoldCase) -> ExtractionOutcome:
+def _extract(extractor: ExtractorLike, article: ArticleInput) -> ExtractionOutcome:
     """An extractor is meant to return failures as outcomes; one that raises anyway must not
-    lose the rest of the run, so the exception becomes this case's failed outcome."""
+    lose the rest of the run, so the exception becomes this article's failed outcome."""
     started = perf_counter()
     try:
-        return extractor.extract(case_to_article_input(case))
+        return extractor.extract(article)
     except Exception as exc:
         return ExtractionOutcome(
             status=OutcomeStatus.FAILED,
@@ -179,6 +179,40 @@ def _extract(extractor: ExtractorLike, case: GoldCase) -> ExtractionOutcome:
             latency_ms=round((perf_counter() - started) * 1000),
             provenance=extractor.provenance,
         )
+
+
+def extract_all(
+    articles: Sequence[tuple[str, ArticleInput]],
+    extractor: ExtractorLike,
+    *,
+    concurrency: int = 1,
+    progress: bool = True,
+    label: str = "eval",
+) -> list[ExtractionOutcome]:
+    """Extract (key, article) pairs, at most `concurrency` at once (1 suits a local model on a
+    small machine), with a progress bar on stderr. Outcomes come back in the given order."""
+    if concurrency < 1:
+        raise ValueError("concurrency must be at least 1")
+    outcomes: dict[int, ExtractionOutcome] = {}
+    bar = Progress(
+        TextColumn(f"[bold]{label}[/bold] {{task.description}}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+        console=Console(stderr=True),
+        disable=not progress,
+    )
+    with bar, ThreadPoolExecutor(max_workers=concurrency) as pool:
+        task = bar.add_task("", total=len(articles))
+        futures = {
+            pool.submit(_extract, extractor, article): i for i, (_, article) in enumerate(articles)
+        }
+        for future in as_completed(futures):
+            i = futures[future]
+            outcomes[i] = future.result()
+            bar.update(task, advance=1, description=f"{articles[i][0]}: {outcomes[i].status}")
+    return [outcomes[i] for i in range(len(articles))]
 
 
 def _split_of(cases: Sequence[GoldCase]) -> str:
@@ -214,29 +248,16 @@ def run_eval(
     concurrency: int = 1,
     progress: bool = True,
 ) -> RunRecord:
-    """Extract every case (at most `concurrency` at once; 1 suits a local model on a small
-    machine) and score it. Cases keep their given order in the record."""
-    if concurrency < 1:
-        raise ValueError("concurrency must be at least 1")
+    """Extract every case (see extract_all) and score it. Cases keep their given order in the
+    record."""
     started_at = _now()
-    outcomes: dict[int, ExtractionOutcome] = {}
-    bar = Progress(
-        TextColumn("[bold]eval[/bold] {task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        TimeRemainingColumn(),
-        console=Console(stderr=True),
-        disable=not progress,
+    outcomes = extract_all(
+        [(case.id, case_to_article_input(case)) for case in cases],
+        extractor,
+        concurrency=concurrency,
+        progress=progress,
     )
-    with bar, ThreadPoolExecutor(max_workers=concurrency) as pool:
-        task = bar.add_task("", total=len(cases))
-        futures = {pool.submit(_extract, extractor, case): i for i, case in enumerate(cases)}
-        for future in as_completed(futures):
-            i = futures[future]
-            outcomes[i] = future.result()
-            bar.update(task, advance=1, description=f"{cases[i].id}: {outcomes[i].status}")
-    records = [_case_record(case, outcomes[i]) for i, case in enumerate(cases)]
+    records = [_case_record(case, o) for case, o in zip(cases, outcomes, strict=True)]
     dirty = _git("status", "--porcelain", "--untracked-files=no")
     spec = RunSpec(
         wirecoder_version=_wirecoder_version(),

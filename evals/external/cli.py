@@ -9,25 +9,20 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor, as_completed
 from enum import StrEnum
 from pathlib import Path
-from time import perf_counter
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from api.config import LLMBackend, Settings
-from api.llm.outcome import ArticleInput, ExtractionOutcome, OutcomeStatus
+from api.llm.outcome import ArticleInput, OutcomeStatus
 from evals.external import muc4, polnear, wikievents
 from evals.external.common import ExternalDocument, gold_stats
 from evals.external.scoring import BenchmarkReport, score_benchmark
-
-if TYPE_CHECKING:
-    from evals.runner import ExtractorLike
+from evals.runner import ExtractorLike, extract_all
 
 
 class Benchmark(StrEnum):
@@ -70,42 +65,6 @@ def article_input(doc: ExternalDocument) -> ArticleInput:
     return ArticleInput(
         text=doc.text, title=doc.title, published_at=doc.published_at, dateline=doc.dateline
     )
-
-
-def extract_all(
-    documents: list[ExternalDocument], extractor: ExtractorLike, *, concurrency: int = 1
-) -> list[ExtractionOutcome]:
-    """Outcomes in document order, at most `concurrency` extractions at once."""
-    outcomes: dict[int, ExtractionOutcome] = {}
-    bar = Progress(
-        TextColumn("[bold]extract[/bold] {task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=Console(stderr=True),
-    )
-    with bar, ThreadPoolExecutor(max_workers=concurrency) as pool:
-        task = bar.add_task("", total=len(documents))
-        futures = {pool.submit(_extract, extractor, doc): i for i, doc in enumerate(documents)}
-        for future in as_completed(futures):
-            i = futures[future]
-            outcomes[i] = future.result()
-            bar.update(task, advance=1, description=f"{documents[i].doc_id}: {outcomes[i].status}")
-    return [outcomes[i] for i in range(len(documents))]
-
-
-def _extract(extractor: ExtractorLike, doc: ExternalDocument) -> ExtractionOutcome:
-    """An extractor that raises must not lose the run: the exception is a failed outcome."""
-    started = perf_counter()
-    try:
-        return extractor.extract(article_input(doc))
-    except Exception as exc:
-        return ExtractionOutcome(
-            status=OutcomeStatus.FAILED,
-            error=f"{type(exc).__name__}: {exc}",
-            latency_ms=round((perf_counter() - started) * 1000),
-            provenance=extractor.provenance,
-        )
 
 
 def print_report(report: BenchmarkReport) -> None:
@@ -169,7 +128,12 @@ def evaluate(
         extractor = _build_extractor(settings)
     except (RuntimeError, ValueError, OSError) as error:
         raise _fail(f"cannot build the extractor: {error}") from None
-    outcomes = extract_all(documents, extractor, concurrency=concurrency)
+    outcomes = extract_all(
+        [(d.doc_id, article_input(d)) for d in documents],
+        extractor,
+        concurrency=concurrency,
+        label="extract",
+    )
     predictions = [o.result if o.status == OutcomeStatus.SUCCEEDED else None for o in outcomes]
     report = score_benchmark(benchmark.value, documents, predictions)
     print_report(report)
