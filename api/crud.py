@@ -6,7 +6,7 @@ Writing an extraction's rows lives in `api.extraction_store` (one transaction pe
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -61,17 +61,25 @@ def get_or_create_article(
         published_at=published_at,
         dateline=dateline,
     )
-    session.add(article)
+    return _insert_unless_raced(
+        session, article, lambda: get_article_by_hash(session=session, digest=digest)
+    )
+
+
+def _insert_unless_raced(session: Session, row: T, find: Callable[[], T | None]) -> tuple[T, bool]:
+    """Insert `row` under a unique key; if someone else inserted the same key meanwhile, theirs
+    wins. Returns (row, created)."""
+    session.add(row)
     try:
         session.commit()
-    except IntegrityError:  # posted concurrently by someone else: theirs wins
+    except IntegrityError:
         session.rollback()
-        existing = get_article_by_hash(session=session, digest=digest)
+        existing = find()
         if existing is None:
             raise
         return existing, False
-    session.refresh(article)
-    return article, True
+    session.refresh(row)
+    return row, True
 
 
 def get_article_by_hash(*, session: Session, digest: str) -> Article | None:
@@ -122,17 +130,7 @@ def get_or_create_job(
         mode=provenance.mode,
         weights_sha256=provenance.weights_sha256,
     )
-    session.add(job)
-    try:
-        session.commit()
-    except IntegrityError:
-        session.rollback()
-        existing = get_job_by_key(session=session, key=key)
-        if existing is None:
-            raise
-        return existing, False
-    session.refresh(job)
-    return job, True
+    return _insert_unless_raced(session, job, lambda: get_job_by_key(session=session, key=key))
 
 
 def get_job_by_key(*, session: Session, key: str) -> ExtractionJob | None:
