@@ -27,6 +27,7 @@ from api.config import Settings
 from api.extraction_store import CanonicalNamer, record_outcome, record_storage_failure
 from api.llm.outcome import ArticleInput, ExtractionOutcome, OutcomeStatus, Provenance
 from api.models import Article, ExtractionJob, JobStatus, extraction_key
+from schemas.api import ArticleIn
 
 log = structlog.get_logger(__name__)
 
@@ -309,29 +310,12 @@ def build_extractor(settings: Settings) -> ExtractorLike:
 
 
 def submit_article(
-    *,
-    session: Session,
-    queue: JobQueue,
-    provenance: Provenance,
-    text: str,
-    title: str | None = None,
-    url: str | None = None,
-    source: str | None = None,
-    published_at: Any = None,
-    dateline: str | None = None,
+    *, session: Session, queue: JobQueue, provenance: Provenance, article_in: ArticleIn
 ) -> tuple[Article, bool, ExtractionJob]:
     """Store the article (deduplicated by content hash) and its job for this extractor
     (deduplicated by extraction key); queue the job unless it already ran.
     Returns (article, article_created, job)."""
-    article, created = crud.get_or_create_article(
-        session=session,
-        text=text,
-        title=title,
-        url=url,
-        source=source,
-        published_at=published_at,
-        dateline=dateline,
-    )
+    article, created = crud.get_or_create_article(session=session, **article_in.stored_fields())
     job, _ = crud.get_or_create_job(session=session, article=article, provenance=provenance)
     if job.status == JobStatus.QUEUED:
         # DBOS dedups on the workflow id: enqueueing a queued job again is a no-op, and it

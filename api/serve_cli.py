@@ -10,13 +10,18 @@ import socket
 import sys
 import threading
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import structlog
 import typer
 from pydantic import ValidationError
 
 from api.config import LLMBackend, Settings, get_settings
+
+if TYPE_CHECKING:  # the service stack loads only when a command runs
+    from api.jobs import JobContext, JobQueue
+    from api.models import ExtractionJob
+    from schemas.api import ArticleIn
 
 db_app = typer.Typer(help="The database: migrations.", no_args_is_help=True)
 
@@ -50,7 +55,7 @@ def configure_logging(level: str = "INFO") -> None:
     )
 
 
-def _context(settings: Settings) -> Any:
+def _context(settings: Settings) -> JobContext:
     from api.db import engine_from_settings, upgrade_database
     from api.extraction_store import curated_canonical_namer
     from api.jobs import JobContext, build_extractor
@@ -162,7 +167,7 @@ def read_article_file(path: Path) -> dict[str, Any]:
     return {"text": raw}
 
 
-def _validated(data: dict[str, Any], settings: Settings, where: str) -> Any:
+def _validated(data: dict[str, Any], settings: Settings, where: str) -> ArticleIn:
     from schemas.api import ArticleIn
 
     article = ArticleIn.model_validate(data)
@@ -174,35 +179,23 @@ def _validated(data: dict[str, Any], settings: Settings, where: str) -> Any:
     return article
 
 
-def _fields(article: Any) -> dict[str, Any]:
-    return {
-        "text": article.text,
-        "title": article.title,
-        "url": str(article.url) if article.url else None,
-        "source": article.source,
-        "published_at": article.published_at,
-        "dateline": article.dateline,
-    }
-
-
-def _extract_one(ctx: Any, article: Any, *, rerun: bool, retry_invalid: bool = True) -> Any:
+def _extract_one(
+    ctx: JobContext, article: ArticleIn, *, rerun: bool, retry_invalid: bool = True
+) -> tuple[ExtractionJob, bool]:
     """Store the article and run its job here unless it already has an answer.
     Returns (job, ran)."""
     from sqlmodel import Session
 
     from api import crud
     from api.jobs import run_job
-    from api.models import JobStatus
+    from api.models import ExtractionJob, JobStatus
 
     with Session(ctx.engine) as session:
-        stored, _ = crud.get_or_create_article(session=session, **_fields(article))
+        stored, _ = crud.get_or_create_article(session=session, **article.stored_fields())
         job, _ = crud.get_or_create_job(
             session=session, article=stored, provenance=ctx.extractor.provenance
         )
-        done = job.status == JobStatus.SUCCEEDED or (
-            job.status == JobStatus.INVALID and not retry_invalid
-        )
-        if done and not rerun:
+        if _answered(job, retry_invalid=retry_invalid) and not rerun:
             return job, False
         if JobStatus(job.status).finished:
             job = crud.requeue_job(session=session, job=job)
@@ -210,7 +203,16 @@ def _extract_one(ctx: Any, article: Any, *, rerun: bool, retry_invalid: bool = T
     assert job_id is not None
     run_job(ctx, job_id)
     with Session(ctx.engine) as session:
-        return crud.get_job_by_key(session=session, key=job.extraction_key), True
+        return session.get_one(ExtractionJob, job_id), True
+
+
+def _answered(job: ExtractionJob, *, retry_invalid: bool) -> bool:
+    """The job has the model's answer: it succeeded, or it was invalid and is not retried."""
+    from api.models import JobStatus
+
+    return job.status == JobStatus.SUCCEEDED or (
+        job.status == JobStatus.INVALID and not retry_invalid
+    )
 
 
 def extract(
@@ -339,7 +341,9 @@ def ingest(
         console.print(f"{outcome}: {count}")
 
 
-def _enqueue_one(ctx: Any, queue: Any, article: Any, *, retry_invalid: bool) -> str:
+def _enqueue_one(
+    ctx: JobContext, queue: JobQueue, article: ArticleIn, *, retry_invalid: bool
+) -> str:
     from sqlmodel import Session
 
     from api.jobs import rerun_article, submit_article
@@ -348,11 +352,9 @@ def _enqueue_one(ctx: Any, queue: Any, article: Any, *, retry_invalid: bool) -> 
     provenance = ctx.extractor.provenance
     with Session(ctx.engine) as session:
         stored, _, job = submit_article(
-            session=session, queue=queue, provenance=provenance, **_fields(article)
+            session=session, queue=queue, provenance=provenance, article_in=article
         )
-        if job.status == JobStatus.SUCCEEDED or (
-            job.status == JobStatus.INVALID and not retry_invalid
-        ):
+        if _answered(job, retry_invalid=retry_invalid):
             return "skipped (already extracted)"
         if job.status in (JobStatus.FAILED, JobStatus.INVALID):
             rerun_article(session=session, queue=queue, provenance=provenance, article=stored)

@@ -110,6 +110,17 @@ class ArticleIn(BaseModel):
             raise ValueError(f"published_at {value.isoformat()} is in the future")
         return value
 
+    def stored_fields(self) -> dict[str, Any]:
+        """The article's fields as api.crud.get_or_create_article takes them (url a string)."""
+        return {
+            "text": self.text,
+            "title": self.title,
+            "url": str(self.url) if self.url else None,
+            "source": self.source,
+            "published_at": self.published_at,
+            "dateline": self.dateline,
+        }
+
 
 class ArticleBatchIn(BaseModel):
     model_config = ConfigDict(extra="forbid")

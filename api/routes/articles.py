@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query, Response, status
 
@@ -101,10 +101,7 @@ def submit(
     """Store an article and queue its extraction; the job's URL is in the Location header."""
     _check_length(article_in, settings.max_article_chars)
     article, created, job = submit_article(
-        session=session,
-        queue=queue,
-        provenance=extractor.provenance,
-        **_fields(article_in),
+        session=session, queue=queue, provenance=extractor.provenance, article_in=article_in
     )
     return _respond(response, session, engine, article, created, job, wait)
 
@@ -128,7 +125,7 @@ def submit_batch(
     items = []
     for article_in in batch.articles:
         article, created, job = submit_article(
-            session=session, queue=queue, provenance=extractor.provenance, **_fields(article_in)
+            session=session, queue=queue, provenance=extractor.provenance, article_in=article_in
         )
         assert article.id is not None
         items.append(
@@ -186,14 +183,3 @@ def extract_again(
         session=session, queue=queue, provenance=extractor.provenance, article=article
     )
     return _respond(response, session, engine, article, False, job, wait)
-
-
-def _fields(article_in: ArticleIn) -> dict[str, Any]:
-    return {
-        "text": article_in.text,
-        "title": article_in.title,
-        "url": str(article_in.url) if article_in.url else None,
-        "source": article_in.source,
-        "published_at": article_in.published_at,
-        "dateline": article_in.dateline,
-    }
