@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 from fastapi import Depends, HTTPException, Query, Request
 from sqlalchemy import Engine
@@ -15,6 +15,10 @@ from sqlmodel import Session
 
 from api.config import Settings
 from api.jobs import ExtractorLike, JobQueue
+from api.models import Article
+from schemas.api import Page
+
+T = TypeVar("T")
 
 
 def get_settings(request: Request) -> Settings:
@@ -42,6 +46,13 @@ def get_job_queue(request: Request) -> JobQueue:
     return queue
 
 
+def get_article_or_404(session: Session, article_id: int) -> Article:
+    article = session.get(Article, article_id)
+    if article is None:
+        raise HTTPException(status_code=404, detail=f"article {article_id} not found")
+    return article
+
+
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 EngineDep = Annotated[Engine, Depends(get_engine)]
 SessionDep = Annotated[Session, Depends(get_session)]
@@ -53,6 +64,9 @@ JobQueueDep = Annotated[JobQueue, Depends(get_job_queue)]
 class Pagination:
     limit: int
     offset: int
+
+    def of(self, items: list[T], total: int) -> Page[T]:
+        return Page(total=total, limit=self.limit, offset=self.offset, items=items)
 
 
 def get_pagination(

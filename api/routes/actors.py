@@ -30,9 +30,4 @@ def list_actors(
         limit=page.limit,
         offset=page.offset,
     )
-    return Page(
-        total=total,
-        limit=page.limit,
-        offset=page.offset,
-        items=[presenters.canonical_actor_public(s) for s in summaries],
-    )
+    return page.of([presenters.canonical_actor_public(s) for s in summaries], total)

@@ -14,6 +14,7 @@ from api.deps import (
     PaginationDep,
     SessionDep,
     SettingsDep,
+    get_article_or_404,
 )
 from api.jobs import rerun_article, submit_article, wait_for_job
 from api.models import Article, ExtractionJob, JobStatus
@@ -140,19 +141,7 @@ def submit_batch(
 def list_articles(session: SessionDep, page: PaginationDep) -> Page[ArticleSummary]:
     """Stored articles, newest first."""
     rows, total = crud.list_articles(session=session, limit=page.limit, offset=page.offset)
-    return Page(
-        total=total,
-        limit=page.limit,
-        offset=page.offset,
-        items=[presenters.article_summary(a) for a in rows],
-    )
-
-
-def get_article_or_404(session: SessionDep, article_id: int) -> Article:
-    article = session.get(Article, article_id)
-    if article is None:
-        raise HTTPException(status_code=404, detail=f"article {article_id} not found")
-    return article
+    return page.of([presenters.article_summary(a) for a in rows], total)
 
 
 @router.get("/{article_id}", response_model=ArticlePublic, responses={404: {}})

@@ -102,12 +102,7 @@ def list_events(session: SessionDep, filters: FiltersDep, page: PaginationDep) -
     rows, total = crud.list_events(
         session=session, filters=filters, limit=page.limit, offset=page.offset
     )
-    return Page(
-        total=total,
-        limit=page.limit,
-        offset=page.offset,
-        items=presenters.events_public(session, rows),
-    )
+    return page.of(presenters.events_public(session, rows), total)
 
 
 @router.get(

@@ -30,9 +30,4 @@ def list_quotes(
         limit=page.limit,
         offset=page.offset,
     )
-    return Page(
-        total=total,
-        limit=page.limit,
-        offset=page.offset,
-        items=presenters.quotes_public(session, rows),
-    )
+    return page.of(presenters.quotes_public(session, rows), total)

@@ -7,13 +7,12 @@ from dataclasses import dataclass, field
 from itertools import pairwise
 from pathlib import Path
 
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
 from api import presenters
-from api.deps import SessionDep
-from api.models import Article
+from api.deps import SessionDep, get_article_or_404
 from schemas.api import ExtractionPublic, SpanPublic
 
 router = APIRouter(tags=["views"])
@@ -75,9 +74,7 @@ def segments(text: str, marks: list[Mark]) -> list[Segment]:
 @router.get("/articles/{article_id}/view", response_class=HTMLResponse, responses={404: {}})
 def view_article(article_id: int, request: Request, session: SessionDep) -> HTMLResponse:
     """The article with its current extraction highlighted."""
-    article = session.get(Article, article_id)
-    if article is None:
-        raise HTTPException(status_code=404, detail=f"article {article_id} not found")
+    article = get_article_or_404(session, article_id)
     public = presenters.article_public(session, article)
     extraction = public.extraction
     return templates.TemplateResponse(
