@@ -16,7 +16,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, Protocol
 
 import structlog
 from sqlalchemy import Engine
@@ -36,7 +36,6 @@ DBOS_APP_NAME = "wirecoder"
 RETRY_BACKOFF_S = 2.0  # before job-level try n+1: RETRY_BACKOFF_S * n
 
 
-@runtime_checkable
 class ExtractorLike(Protocol):
     """What jobs need from an extractor (api.llm.extractor.Extractor satisfies it).
 
@@ -134,10 +133,19 @@ def run_job(
     ctx: JobContext, job_id: int, *, sleep: Callable[[float], None] = time.sleep
 ) -> JobStatus:
     """Every job-level try of one job, in this thread."""
-    tries = max_tries(ctx.settings)
+    return run_tries(
+        max_tries(ctx.settings), lambda _n, final: run_try(ctx, job_id, final=final), sleep
+    )
+
+
+def run_tries(
+    tries: int, attempt: Callable[[int, bool], str], sleep: Callable[[float], None]
+) -> JobStatus:
+    """The job-level retry policy: `attempt(number, final)` until a try ends the job, with a
+    growing pause between tries (in a thread or as DBOS steps and durable sleeps)."""
     status = JobStatus.QUEUED
     for number in range(1, tries + 1):
-        status = run_try(ctx, job_id, final=number == tries)
+        status = JobStatus(attempt(number, number == tries))
         if status.finished:
             break
         sleep(RETRY_BACKOFF_S * number)
@@ -203,19 +211,12 @@ def _extraction_workflow() -> Callable[[int], str]:
         @DBOS.workflow(name="wirecoder.extract_article")
         def extract_article(job_id: int) -> str:
             assert _dbos_context is not None, "DBOSJobQueue.start() sets the job context"
-            tries = max_tries(_dbos_context.settings)
-            status = JobStatus.QUEUED.value
-            for number in range(1, tries + 1):
-                status = DBOS.run_step(
-                    {"name": f"extraction_try_{number}"},
-                    extraction_try,
-                    job_id,
-                    number == tries,
-                )
-                if JobStatus(status).finished:
-                    break
-                DBOS.sleep(RETRY_BACKOFF_S * number)
-            return status
+
+            def attempt(number: int, final: bool) -> str:
+                name = f"extraction_try_{number}"
+                return DBOS.run_step({"name": name}, extraction_try, job_id, final)
+
+            return run_tries(max_tries(_dbos_context.settings), attempt, DBOS.sleep).value
 
         _workflow = extract_article
         return _workflow
@@ -302,11 +303,7 @@ def build_extractor(settings: Settings) -> ExtractorLike:
     """The real extractor for these settings (api.llm.extractor)."""
     from api.llm.extractor import Extractor
 
-    factory = getattr(Extractor, "from_settings", None)
-    extractor = factory(settings) if factory else Extractor(settings)
-    if not isinstance(extractor, ExtractorLike):
-        raise TypeError("api.llm.extractor.Extractor must have `provenance` and `extract()`")
-    return extractor
+    return Extractor(settings)
 
 
 def submit_article(
