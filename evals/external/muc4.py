@@ -174,8 +174,8 @@ class Message:
 Template = dict[int, list[str]]  # slot number → its fill lines
 
 
-def read_messages(path: Path) -> list[Message]:
-    lines = path.read_text(encoding=ENCODING).splitlines()
+def parse_messages(raw: str) -> list[Message]:
+    lines = raw.splitlines()
     messages: list[Message] = []
     doc_id: str | None = None
     body: list[str] = []
@@ -208,10 +208,10 @@ def _message(doc_id: str, lines: list[str]) -> Message:
     return Message(doc_id=doc_id, text=text, published_at=published_at, dateline=dateline)
 
 
-def read_key(path: Path) -> list[Template]:
+def parse_key(raw: str) -> list[Template]:
     templates: list[Template] = []
     slot: int | None = None
-    for line in path.read_text(encoding=ENCODING).splitlines():
+    for line in raw.splitlines():
         if not line.strip():
             continue
         if m := _SLOT.match(line):
@@ -387,11 +387,12 @@ def load(path: Path) -> list[ExternalDocument]:
     messages: list[Message] = []
     templates: list[Template] = []
     for file in files:
-        head = file.read_text(encoding=ENCODING)[:4000]
+        raw = file.read_text(encoding=ENCODING)
+        head = raw[:4000]
         if _KEY_MARK.search(head):
-            templates.extend(read_key(file))
+            templates.extend(parse_key(raw))
         elif any(_MESSAGE_ID.match(line) for line in head.splitlines()[:3]):
-            messages.extend(read_messages(file))
+            messages.extend(parse_messages(raw))
     by_id: dict[str, list[Template]] = {}
     for template in templates:
         doc_id = " ".join(template.get(ID, [""])).strip()
