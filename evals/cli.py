@@ -18,7 +18,7 @@ import typer
 from rich.console import Console
 
 from api.config import PROJECT_ROOT, LLMBackend, Settings
-from evals.gold import load_gold
+from evals.gold import GoldCase, load_gold
 from evals.report import DEFAULT_TOLERANCE, compare, print_comparison, print_run
 from evals.runner import DatasetMismatch, RunRecord, default_run_path, run_eval, score
 
@@ -137,17 +137,17 @@ def score_command(
     worst: WorstOption = 5,
 ) -> None:
     """Re-score a stored run with the current scorers and gold labels; no model is called."""
-    run = _rescore(_load_run(run_path), allow_dataset_change=allow_dataset_change)
+    run = _rescore(_load_run(run_path), load_gold(), allow_dataset_change=allow_dataset_change)
     print_run(run, console, worst=worst)
     if out is not None:
         console.print(f"re-scored record: {run.save(out)}")
 
 
-def _rescore(run: RunRecord, *, allow_dataset_change: bool) -> RunRecord:
+def _rescore(run: RunRecord, gold: list[GoldCase], *, allow_dataset_change: bool) -> RunRecord:
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            rescored = score(run, load_gold(), allow_dataset_change=allow_dataset_change)
+            rescored = score(run, gold, allow_dataset_change=allow_dataset_change)
     except DatasetMismatch as error:
         raise _fail(str(error)) from None
     for warning in caught:
@@ -168,8 +168,9 @@ def _baseline_path(baseline: Path | None) -> Path:
 def _gate(run: RunRecord, baseline_path: Path, tolerance: float, *, run_label: str) -> None:
     # Stored outcomes are the facts, scores are derived: re-score both with today's scorers
     # and labels so a scorer change or a label fix is not read as a model regression.
-    ours = _rescore(run, allow_dataset_change=True)
-    theirs = _rescore(_load_run(baseline_path), allow_dataset_change=True)
+    gold = load_gold()
+    ours = _rescore(run, gold, allow_dataset_change=True)
+    theirs = _rescore(_load_run(baseline_path), gold, allow_dataset_change=True)
     comparison = compare(ours, theirs, tolerance)
     print_comparison(comparison, console, run_label=run_label, baseline_label=baseline_path.name)
     if not comparison.passed:
@@ -211,7 +212,7 @@ def promote_command(
     """Make a run the baseline: copy it into evals/baselines/ and point CURRENT at it."""
     run = _load_run(run_path)
     if not force:
-        _rescore(run, allow_dataset_change=False)  # refuses a run on stale labels
+        _rescore(run, load_gold(), allow_dataset_change=False)  # refuses a run on stale labels
     target = BASELINES_DIR / f"{name or baseline_name(run)}.json"
     BASELINES_DIR.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(run_path, target)
