@@ -38,7 +38,7 @@ class Settings(BaseSettings):
     llm_api_key: str = "sk-no-key-needed"
     llm_mode: str = "tools"  # instructor Mode value: tools, json_schema, json, md_json
     llm_timeout_s: float = 600.0
-    llm_max_reasks: int = 2  # instructor re-asks after a validation error
+    llm_max_reasks: int = 1  # re-asks after a validation error (a 2nd outgrew n_ctx 8192 on 0.5B)
     llm_transport_retries: int = 4  # 429 / 5xx / timeout / connection error
     llm_transport_max_wait_s: float = 60.0
     llm_temperature: float = 0.0
