@@ -73,5 +73,8 @@ def test_resolve_pronouns_takes_the_last_person_mentioned_before_the_quotation()
         StageActor(name="Syrian Democratic Forces", aliases=["SDF"], kind=ActorKind.ARMED_GROUP),
     ]
     assert resolve_pronouns(candidates, actors, TEXT) == {2: "Talal Sello"}
+    # two actors mentioned at one offset ("Talal" inside "Talal Sello"): the longer mention
+    same_start = [actors[0], StageActor(name="Talal", kind=ActorKind.PERSON)]
+    assert resolve_pronouns(candidates, same_start, TEXT) == {2: "Talal Sello"}
     only_groups = actors[1:]
     assert resolve_pronouns(candidates, only_groups, TEXT) == {}  # "he" is never a group
