@@ -56,7 +56,7 @@ class Settings(BaseSettings):
 
     # prompts
     prompt_id: str = "extract"
-    prompt_version: str = "v1"
+    prompt_version: str = "v2"  # staged pipeline: measured better than v1 on the 0.5B model
 
     # articles and jobs
     max_article_chars: int = 100_000

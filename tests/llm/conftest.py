@@ -33,6 +33,7 @@ def make_settings(tmp_path: Path) -> Callable[..., Settings]:
             "llm_model": FAKE_MODEL,
             "llm_api_key": FAKE_API_KEY,
             "llm_max_reasks": 2,
+            "prompt_version": "v1",  # the single-call mechanics; staged tests ask for v2
             "llm_transport_retries": 3,
             "llm_transport_max_wait_s": 30.0,
             "recordings_dir": tmp_path / "recordings",

@@ -33,9 +33,14 @@ def test_lock_matches_file_bytes(path: Path) -> None:
     assert read_lock()[path.name] == hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def test_default_settings_prompt_loads_and_renders_both_messages() -> None:
+def test_default_settings_prompt_is_released() -> None:
     settings = Settings()
     prompt = load_prompt(settings.prompt_id, settings.prompt_version)
+    assert prompt.ref.sha256 == read_lock()[f"{settings.prompt_id}_{settings.prompt_version}.jinja"]
+
+
+def test_single_call_prompt_v1_renders_both_messages() -> None:
+    prompt = load_prompt("extract", "v1")
     messages = prompt.render(
         title="Title here",
         dateline="AIN ISSA, Syria",
@@ -50,7 +55,6 @@ def test_default_settings_prompt_loads_and_renders_both_messages() -> None:
     assert "Title here" in messages[1]["content"]
     assert "2017-10-17" in messages[1]["content"]
     assert "part 1 of" not in messages[1]["content"]
-    assert prompt.ref.sha256 == read_lock()[f"{settings.prompt_id}_{settings.prompt_version}.jinja"]
 
 
 def test_missing_variable_is_an_error_not_an_empty_string() -> None:
