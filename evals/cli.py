@@ -72,6 +72,10 @@ def _build_extractor(settings: Settings) -> ExtractorLike:
 @eval_app.command("run")
 def run_command(
     split: Annotated[SplitChoice, typer.Option(help="Which gold cases to run.")] = SplitChoice.ALL,
+    case_ids: Annotated[
+        list[str] | None,
+        typer.Option("--case", help="Only these gold case ids (repeatable), within the split."),
+    ] = None,
     prompt_version: Annotated[
         str | None, typer.Option(help="Prompt version, e.g. v2; default: Settings.prompt_version.")
     ] = None,
@@ -102,6 +106,11 @@ def run_command(
     cases = load_gold(None if split == SplitChoice.ALL else split.value)
     if not cases:
         raise _fail(f"no gold cases in split {split.value}")
+    if case_ids:
+        unknown = sorted(set(case_ids) - {c.id for c in cases})
+        if unknown:
+            raise _fail(f"no gold case {', '.join(unknown)} in split {split.value}")
+        cases = [c for c in cases if c.id in case_ids]
     overrides: dict[str, object] = {"llm_record": record}
     if prompt_version is not None:
         overrides["prompt_version"] = prompt_version

@@ -214,3 +214,18 @@ def test_cli_gate_rescores_both_runs_against_edited_labels(
     same = cli.invoke(eval_cli.eval_app, ["compare", str(good), "--baseline", str(good)])
     assert same.exit_code == 0, same.output
     assert "labels changed" in same.output
+
+
+def test_cli_run_selected_cases_only(
+    cli: CliRunner, cases: list[GoldCase], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(eval_cli, "_build_extractor", lambda settings: FakeExtractor(cases))
+    chosen = [c.id for c in cases if c.split == "dev"][:1]
+    out = tmp_path / "one.json"
+    args = ["run", "--split", "dev", "--case", chosen[0], "--backend", "replay", "--out", str(out)]
+    ran = cli.invoke(eval_cli.eval_app, args)
+    assert ran.exit_code == 0, ran.output
+    assert RunRecord.load(out).spec.case_ids == chosen
+    unknown = cli.invoke(eval_cli.eval_app, ["run", "--case", "no-such-case", "--out", str(out)])
+    assert unknown.exit_code == 2
+    assert "no-such-case" in unknown.output
