@@ -88,6 +88,8 @@ def _add_usage(job: ExtractionJob, outcome: ExtractionOutcome) -> None:
     job.completion_tokens += outcome.usage.completion_tokens
     job.latency_ms += outcome.latency_ms
     job.raw_outputs = [*job.raw_outputs, *outcome.raw_outputs]  # reassign: JSON isn't tracked
+    # the weights that really answered (a replay knows them only from its recordings)
+    job.weights_sha256 = outcome.provenance.weights_sha256 or job.weights_sha256
 
 
 def _make_current(session: Session, job: ExtractionJob) -> None:

@@ -13,3 +13,8 @@ pip install -q -e '.[dev]'
 ruff check .
 mypy
 python -m pytest -q "$@"
+
+# The eval suite on the recorded answers of the local model, gated against the committed
+# baseline: exits non-zero when the headline or any kind's F1 drops beyond the tolerance.
+WIRECODER_LLM_BACKEND=replay wirecoder eval run --backend replay --split all \
+  --baseline current --worst 3 --out "$(mktemp -d)/eval-replay.json"
