@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -17,30 +16,13 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from api import llm
 from api.config import LLMBackend, Settings
-from api.llm.outcome import ArticleInput, OutcomeStatus
-from evals.external import muc4, polnear, wikievents
-from evals.external.common import ExternalDocument, gold_stats
+from evals.external.common import BenchmarkAdapter, ExternalDocument, gold_stats
+from evals.external.registry import ADAPTERS
 from evals.external.scoring import BenchmarkReport, score_benchmark
-from evals.runner import ExtractorLike, extract_all
-
-
-class Benchmark(StrEnum):
-    MUC4 = "muc4"
-    WIKIEVENTS = "wikievents"
-    POLNEAR = "polnear"
-
-
-LOADERS: dict[Benchmark, Callable[[Path], list[ExternalDocument]]] = {
-    Benchmark.MUC4: muc4.load,
-    Benchmark.WIKIEVENTS: wikievents.load,
-    Benchmark.POLNEAR: polnear.load,
-}
-PATH_HELP = {
-    Benchmark.MUC4: "A folder of MUC-4 message files and answer keys (told apart by content).",
-    Benchmark.WIKIEVENTS: "A WikiEvents .jsonl file or folder; coreference .jsonlines beside it.",
-    Benchmark.POLNEAR: "A PolNeAR folder: metadata.tsv, text/*.txt, attributions/*.ann.",
-}
+from evals.runner import extract_all
+from schemas.contract import ArticleInput, OutcomeStatus
 
 external_app = typer.Typer(
     help="Score extraction on external benchmarks read from their native formats.",
@@ -49,22 +31,18 @@ external_app = typer.Typer(
 console = Console()
 
 
-def load_documents(benchmark: Benchmark, path: Path, limit: int | None) -> list[ExternalDocument]:
+def load_documents(
+    adapter: BenchmarkAdapter, path: Path, limit: int | None
+) -> list[ExternalDocument]:
     if not path.exists():
         raise _fail(f"nothing at {path}")
     try:
-        documents = LOADERS[benchmark](path)
+        documents = adapter.load(path)
     except (OSError, ValueError, KeyError) as error:
-        raise _fail(f"cannot read {benchmark.value} from {path}: {error}") from None
+        raise _fail(f"cannot read {adapter.name} from {path}: {error}") from None
     if not documents:
-        raise _fail(f"no {benchmark.value} documents found under {path}")
+        raise _fail(f"no {adapter.name} documents found under {path}")
     return documents[:limit] if limit is not None else documents
-
-
-def article_input(doc: ExternalDocument) -> ArticleInput:
-    return ArticleInput(
-        text=doc.text, title=doc.title, published_at=doc.published_at, dateline=doc.dateline
-    )
 
 
 def print_report(report: BenchmarkReport) -> None:
@@ -89,8 +67,8 @@ def print_report(report: BenchmarkReport) -> None:
     )
 
 
-def print_gold_stats(benchmark: Benchmark, documents: list[ExternalDocument]) -> None:
-    table = Table(title=f"{benchmark.value}: adapted gold")
+def print_gold_stats(adapter: BenchmarkAdapter, documents: list[ExternalDocument]) -> None:
+    table = Table(title=f"{adapter.name}: adapted gold")
     table.add_column("item")
     table.add_column("count", justify="right")
     for item, n in gold_stats(documents).items():
@@ -103,14 +81,8 @@ def _fail(message: str) -> typer.Exit:
     return typer.Exit(code=2)
 
 
-def _build_extractor(settings: Settings) -> ExtractorLike:
-    from api.llm.extractor import Extractor  # the model client stack: only when running
-
-    return Extractor(settings)
-
-
 def evaluate(
-    benchmark: Benchmark,
+    adapter: BenchmarkAdapter,
     path: Path,
     *,
     limit: int | None,
@@ -119,27 +91,27 @@ def evaluate(
     concurrency: int,
     out: Path | None,
 ) -> None:
-    documents = load_documents(benchmark, path, limit)
+    documents = load_documents(adapter, path, limit)
     if gold_only:
-        print_gold_stats(benchmark, documents)
+        print_gold_stats(adapter, documents)
         return
     settings = Settings() if backend is None else Settings(llm_backend=backend)
     try:
-        extractor = _build_extractor(settings)
+        extractor = llm.build_extractor(settings)
     except (RuntimeError, ValueError, OSError) as error:
         raise _fail(f"cannot build the extractor: {error}") from None
     outcomes = extract_all(
-        [(d.doc_id, article_input(d)) for d in documents],
+        [(d.doc_id, ArticleInput.of(d)) for d in documents],
         extractor,
         concurrency=concurrency,
         label="extract",
     )
     predictions = [o.result if o.status == OutcomeStatus.SUCCEEDED else None for o in outcomes]
-    report = score_benchmark(benchmark.value, documents, predictions)
+    report = score_benchmark(adapter.name, documents, predictions)
     print_report(report)
     if out is not None:
         record = {
-            "benchmark": benchmark.value,
+            "benchmark": adapter.name,
             "path": str(path),
             "limit": limit,
             "provenance": extractor.provenance.model_dump(mode="json"),
@@ -153,9 +125,9 @@ def evaluate(
         console.print(f"record: {out}")
 
 
-def _command(benchmark: Benchmark) -> Callable[..., None]:
+def _command(adapter: BenchmarkAdapter) -> Callable[..., None]:
     def command(
-        path: Path = typer.Argument(..., help=PATH_HELP[benchmark]),  # help differs per command
+        path: Path = typer.Argument(..., help=adapter.path_help),  # help differs per command
         limit: Annotated[
             int | None, typer.Option(min=1, help="Only the first N documents.")
         ] = None,
@@ -172,7 +144,7 @@ def _command(benchmark: Benchmark) -> Callable[..., None]:
         ] = None,
     ) -> None:
         evaluate(
-            benchmark,
+            adapter,
             path,
             limit=limit,
             backend=backend,
@@ -181,9 +153,9 @@ def _command(benchmark: Benchmark) -> Callable[..., None]:
             out=out,
         )
 
-    command.__doc__ = f"Extract and score the {benchmark.value} documents under PATH."
+    command.__doc__ = f"Extract and score the {adapter.name} documents under PATH."
     return command
 
 
-for _benchmark in Benchmark:
-    external_app.command(_benchmark.value)(_command(_benchmark))
+for _adapter in ADAPTERS.values():
+    external_app.command(_adapter.name)(_command(_adapter))

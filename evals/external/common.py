@@ -12,6 +12,9 @@ import re
 import unicodedata
 from bisect import bisect_left
 from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
 
 from pydantic import BaseModel, Field
 
@@ -63,6 +66,20 @@ class ExternalDocument(BaseModel):
     quotes: list[GroundedQuote] = Field(default_factory=list)
     unmapped: Counter[str] = Field(default_factory=Counter)
     native: Counter[str] = Field(default_factory=Counter)  # items as the benchmark counts them
+
+
+@dataclass(frozen=True)
+class BenchmarkAdapter:
+    """One external benchmark: its name on the command line, what PATH it reads, its loader,
+    and what is scored on it (evals.external.registry lists them all)."""
+
+    name: str
+    path_help: str
+    load: Callable[[Path], list[ExternalDocument]]
+    # PLOVER types the mapping produces: role fillers are scored on events of these types
+    # (other predicted types are out of the benchmark's scope); empty: no events scored.
+    event_types: frozenset[EventType] = frozenset()
+    scores_quotes: bool = False
 
 
 class OffsetMap:

@@ -46,7 +46,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from evals.external.common import ExternalDocument, GoldEvent, GoldFiller
+from evals.external.common import BenchmarkAdapter, ExternalDocument, GoldEvent, GoldFiller
 from schemas.extraction import (
     MAX_ALIASES,
     ActorKind,
@@ -438,3 +438,11 @@ def _actors(events: list[GoldEvent]) -> list[GroundedActor]:
                 )
             )
     return actors
+
+
+ADAPTER = BenchmarkAdapter(
+    name="muc4",
+    path_help="A folder of MUC-4 message files and answer keys (told apart by content).",
+    load=load,
+    event_types=frozenset(t for t, _ in INCIDENT_TYPES.values()) | {EventType.THREATEN},
+)

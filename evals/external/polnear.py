@@ -36,7 +36,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from evals.external.common import ExternalDocument, OffsetMap
+from evals.external.common import BenchmarkAdapter, ExternalDocument, OffsetMap
 from schemas.extraction import QuoteKind
 from schemas.grounded import GroundedQuote, Span
 
@@ -216,3 +216,11 @@ def adapt(article: Article, text_file: Path, ann_file: Path) -> ExternalDocument
 def _span(bound: TextBound, offsets: OffsetMap) -> Span:
     """A span over all of a text-bound's pieces (a discontinuous source is rare)."""
     return offsets.span(bound.pieces[0][0], bound.pieces[-1][1])
+
+
+ADAPTER = BenchmarkAdapter(
+    name="polnear",
+    path_help="A PolNeAR folder: metadata.tsv, text/*.txt, attributions/*.ann.",
+    load=load,
+    scores_quotes=True,
+)

@@ -28,8 +28,7 @@ from collections.abc import Iterable, Sequence
 from pydantic import BaseModel, Field, computed_field
 
 from evals.external.common import ExternalDocument, GoldEvent, GoldFiller
-from evals.external.muc4 import INCIDENT_TYPES
-from evals.external.wikievents import EVENT_TYPES
+from evals.external.registry import adapter_named
 from evals.scorers import Counts, Ratio, greedy_match, match_quotes, name_similarity, span_iou
 from schemas.extraction import EventType, QuoteKind
 from schemas.grounded import GroundedActor, GroundedEvent, GroundedExtraction, GroundedQuote
@@ -198,22 +197,14 @@ def _ratio(checks: Iterable[bool | None]) -> Ratio:
 # --- a benchmark -------------------------------------------------------------------------------
 
 
-def scored_event_types(benchmark: str) -> frozenset[EventType]:
-    """The types the benchmark's mapping can produce: predictions of other types are out."""
-    if benchmark == "muc4":
-        return frozenset(t for t, _ in INCIDENT_TYPES.values()) | {EventType.THREATEN}
-    if benchmark == "wikievents":
-        return frozenset(t for t, _ in EVENT_TYPES.values())
-    return frozenset()
-
-
 def score_benchmark(
     benchmark: str,
     documents: Sequence[ExternalDocument],
     predictions: Sequence[GroundedExtraction | None],
 ) -> BenchmarkReport:
-    """Micro-averaged scores over the documents; a None prediction (failed extraction) is
-    scored as an empty one."""
+    """Micro-averaged scores over the documents, of what the benchmark's adapter says it
+    scores; a None prediction (failed extraction) is scored as an empty one."""
+    adapter = adapter_named(benchmark)
     if len(documents) != len(predictions):
         raise ValueError("one prediction (or None) per document")
     report = BenchmarkReport(
@@ -224,7 +215,7 @@ def score_benchmark(
     totals: dict[str, Counts] = {}
     ratios: dict[str, Ratio] = {}
     unmapped: Counter[str] = Counter()
-    in_scope = scored_event_types(benchmark)
+    in_scope = adapter.event_types
     for doc, pred in zip(documents, predictions, strict=True):
         unmapped.update(doc.unmapped)
         rows: dict[str, object] = {}
@@ -238,7 +229,7 @@ def score_benchmark(
                 "role_fillers_target": lenient.target,
                 "role_fillers_strict": strict.source + strict.target,
             }
-        if benchmark == "polnear":
+        if adapter.scores_quotes:
             rows |= score_quotes(doc, pred)
         for name, value in rows.items():
             if isinstance(value, Counts):

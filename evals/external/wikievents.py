@@ -46,7 +46,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from evals.external.common import ExternalDocument, GoldEvent, GoldFiller, OffsetMap
+from evals.external.common import (
+    BenchmarkAdapter,
+    ExternalDocument,
+    GoldEvent,
+    GoldFiller,
+    OffsetMap,
+)
 from schemas.extraction import (
     MAX_ALIASES,
     ActorKind,
@@ -56,6 +62,7 @@ from schemas.extraction import (
     LocationPrecision,
 )
 from schemas.grounded import GroundedActor
+from schemas.text import PRONOUNS
 
 # WikiEvents type prefix (up to the subtype) → our type, mode; the longest prefix wins.
 EVENT_TYPES: dict[str, tuple[EventType, EventMode | None]] = {
@@ -84,43 +91,6 @@ ACTOR_ENTITY_TYPES = {
     "GPE": ActorKind.STATE,
 }
 
-_PRONOUNS = frozenset(
-    [
-        "i",
-        "me",
-        "my",
-        "we",
-        "us",
-        "our",
-        "ours",
-        "you",
-        "your",
-        "he",
-        "him",
-        "his",
-        "she",
-        "her",
-        "hers",
-        "it",
-        "its",
-        "they",
-        "them",
-        "their",
-        "theirs",
-        "who",
-        "whom",
-        "whose",
-        "which",
-        "that",
-        "this",
-        "these",
-        "those",
-        "itself",
-        "themselves",
-        "himself",
-        "herself",
-    ]
-)
 _ARMED = re.compile(
     r"\b(militant|insurgent|rebel|guerrilla|militia|jihad|islamic state|isis|isil|daesh|is|"
     r"taliban|qaeda|shabaab|boko haram|brigade|army|forces|armed|terror)",
@@ -274,13 +244,13 @@ def _alternatives(
     """The argument's own words first, then its cluster's names; a pronoun only when the
     cluster has nothing else."""
     names = sorted(_names(cluster_of.get(mention.entity_id, ()), mentions), key=_name_rank)
-    if mention.text.casefold() in _PRONOUNS:
+    if mention.text.casefold() in PRONOUNS:
         return _distinct(names) or [mention.text]
     return _distinct([mention.text, *names])
 
 
 def _names(members: Iterable[str], mentions: dict[str, Mention]) -> list[str]:
-    return [mentions[m].text for m in members if mentions[m].text.casefold() not in _PRONOUNS]
+    return [mentions[m].text for m in members if mentions[m].text.casefold() not in PRONOUNS]
 
 
 def _distinct(names: Iterable[str]) -> list[str]:
@@ -343,3 +313,11 @@ def _kind(entity_type: str, names: list[str], is_attacker: bool) -> ActorKind:
     if is_attacker or _ARMED.search(joined):
         return ActorKind.ARMED_GROUP
     return ActorKind.POLITICAL_ORG
+
+
+ADAPTER = BenchmarkAdapter(
+    name="wikievents",
+    path_help="A WikiEvents .jsonl file or folder; coreference .jsonlines beside it.",
+    load=load,
+    event_types=frozenset(t for t, _ in EVENT_TYPES.values()),
+)

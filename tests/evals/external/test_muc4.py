@@ -4,7 +4,6 @@ text), then the real sample in ../shared/benchmarks when it is there."""
 from __future__ import annotations
 
 import datetime as dt
-import os
 from pathlib import Path
 
 import pytest
@@ -14,12 +13,7 @@ from evals.external.common import ExternalDocument, gold_stats
 from evals.external.scoring import gold_as_prediction, score_benchmark
 from schemas.extraction import DatePrecision, EventMode, EventType, LocationPrecision
 from schemas.grounded import GroundedEvent, GroundedExtraction
-
-BENCHMARKS = Path(
-    os.environ.get(
-        "WIRECODER_BENCHMARKS_DIR", Path(__file__).resolve().parents[3] / "shared" / "benchmarks"
-    )
-)
+from tests.evals.external import BENCHMARKS
 
 MESSAGES = """TST9-TEST-0001
 

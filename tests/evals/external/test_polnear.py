@@ -4,25 +4,20 @@ text), then the real sample in ../shared/benchmarks when it is there."""
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
-from api.llm.outcome import ArticleInput, ExtractionOutcome, OutcomeStatus, Provenance
-from evals.external import cli, polnear
+from api import llm
+from evals.external import polnear
 from evals.external.cli import external_app
 from evals.external.common import ExternalDocument, gold_stats
 from evals.external.scoring import gold_as_prediction, score_benchmark
+from schemas.contract import ArticleInput, ExtractionOutcome, OutcomeStatus, Provenance
 from schemas.extraction import QuoteKind
 from schemas.grounded import AlignmentStatus, GroundedExtraction, GroundedQuote, Span
-
-BENCHMARKS = Path(
-    os.environ.get(
-        "WIRECODER_BENCHMARKS_DIR", Path(__file__).resolve().parents[3] / "shared" / "benchmarks"
-    )
-)
+from tests.evals.external import BENCHMARKS
 
 FILENAME = "wire_1999-12-31_invented-story"
 # Two spaces after "Mayor Lind" and before the last paragraph: normalisation moves offsets.
@@ -119,7 +114,7 @@ def test_cli_extracts_scores_and_writes_a_record(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fail: bool
 ) -> None:
     corpus = write_corpus(tmp_path / "corpus")
-    monkeypatch.setattr(cli, "_build_extractor", lambda settings: EmptyExtractor(fail=fail))
+    monkeypatch.setattr(llm, "build_extractor", lambda settings: EmptyExtractor(fail=fail))
     out = tmp_path / "record.json"
     result = CliRunner().invoke(external_app, ["polnear", str(corpus), "--out", str(out)])
     assert result.exit_code == 0, result.output

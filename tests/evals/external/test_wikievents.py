@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from typing import Any
 
@@ -15,12 +14,7 @@ from evals.external.common import ExternalDocument, gold_stats
 from evals.external.scoring import gold_as_prediction, score_benchmark
 from schemas.extraction import ActorKind, EventMode, EventType
 from schemas.grounded import GroundedActor, GroundedEvent, GroundedExtraction
-
-BENCHMARKS = Path(
-    os.environ.get(
-        "WIRECODER_BENCHMARKS_DIR", Path(__file__).resolve().parents[3] / "shared" / "benchmarks"
-    )
-)
+from tests.evals.external import BENCHMARKS
 
 # Invented: "The Blue Circle bombed Norvik." / "It said the blast hit a depot."
 SENTENCES = [
