@@ -5,14 +5,18 @@ from __future__ import annotations
 import typer
 
 from api.llm.model_cli import model_app
+from api.llm.prompt_cli import prompt_app
 from api.serve_cli import register as register_service_commands
 from evals.cli import eval_app
 
-app = typer.Typer(help="wirecoder: news articles in, grounded events, actors and quotes out.",
-                  no_args_is_help=True)
+app = typer.Typer(
+    help="wirecoder: news articles in, grounded events, actors and quotes out.",
+    no_args_is_help=True,
+)
 
-# Sub-apps register below (one line each): model, eval, db, ...
+# Sub-apps register below (one line each): model, prompt, eval, db, ...
 
 app.add_typer(model_app, name="model")
+app.add_typer(prompt_app, name="prompt")
 app.add_typer(eval_app, name="eval")
 register_service_commands(app)  # serve, worker, extract, ingest, db

@@ -10,13 +10,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, func, or_
+from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, SQLModel, col, select
 
-from api.llm.outcome import ArticleInput, Provenance
 from api.models import (
-    ActorAlias,
     Article,
     ArticleActor,
     CanonicalActor,
@@ -28,7 +26,8 @@ from api.models import (
     extraction_key,
     utcnow,
 )
-from schemas.text import content_hash, name_key, normalize_article_text
+from schemas.contract import Provenance
+from schemas.text import content_hash, normalize_article_text
 
 T = TypeVar("T", bound=SQLModel)
 
@@ -86,15 +85,6 @@ def get_article_by_hash(*, session: Session, digest: str) -> Article | None:
     return session.exec(select(Article).where(Article.content_hash == digest)).first()
 
 
-def article_input(article: Article) -> ArticleInput:
-    return ArticleInput(
-        text=article.text,
-        title=article.title,
-        published_at=article.published_at,
-        dateline=article.dateline,
-    )
-
-
 def list_articles(*, session: Session, limit: int, offset: int) -> tuple[list[Article], int]:
     total = session.exec(select(func.count()).select_from(Article)).one()
     rows = session.exec(
@@ -116,19 +106,11 @@ def get_or_create_job(
     if existing is not None:
         return existing, False
     job = ExtractionJob(
+        **provenance.model_dump(include=set(Provenance.model_fields)),
         article_id=article.id,
         extraction_key=key,
         workflow_id=key,
         status=JobStatus.QUEUED,
-        prompt_id=provenance.prompt_id,
-        prompt_version=provenance.prompt_version,
-        prompt_sha256=provenance.prompt_sha256,
-        schema_sha256=provenance.schema_sha256,
-        model=provenance.model,
-        base_url=provenance.base_url,
-        backend=provenance.backend,
-        mode=provenance.mode,
-        weights_sha256=provenance.weights_sha256,
     )
     return _insert_unless_raced(session, job, lambda: get_job_by_key(session=session, key=key))
 
@@ -212,6 +194,30 @@ def _by_position(session: Session, model: type[T], where: Any) -> list[T]:
     return list(session.exec(select(model).where(where).order_by(model.position)).all())  # type: ignore[attr-defined]
 
 
+def article_rows(
+    *, session: Session, article: Article
+) -> tuple[ExtractionRows | None, list[ExtractionJob]]:
+    """An article's current extraction (if any) and all its jobs, newest first."""
+    assert article.id is not None
+    current = current_job(session=session, article_id=article.id)
+    rows = extraction_rows(session=session, job=current) if current else None
+    return rows, jobs_of_article(session=session, article_id=article.id)
+
+
+def event_rows(
+    *, session: Session, events: Sequence[Event]
+) -> tuple[dict[int, list[EventActor]], dict[int, CanonicalActor]]:
+    """The sources and targets of `events`, and the canonical actors they name."""
+    actors = event_actors_of(session=session, event_ids=[e.id for e in events if e.id])
+    ids = {a.canonical_actor_id for rows in actors.values() for a in rows if a.canonical_actor_id}
+    return actors, canonical_actors_by_id(session=session, ids=ids)
+
+
+def quote_canonicals(*, session: Session, quotes: Sequence[Quote]) -> dict[int, CanonicalActor]:
+    ids = {q.canonical_actor_id for q in quotes if q.canonical_actor_id}
+    return canonical_actors_by_id(session=session, ids=ids)
+
+
 def event_actors_of(*, session: Session, event_ids: Sequence[int]) -> dict[int, list[EventActor]]:
     grouped: dict[int, list[EventActor]] = {i: [] for i in event_ids}
     if not event_ids:
@@ -231,188 +237,3 @@ def canonical_actors_by_id(*, session: Session, ids: set[int]) -> dict[int, Cano
         return {}
     rows = session.exec(select(CanonicalActor).where(col(CanonicalActor.id).in_(ids))).all()
     return {r.id: r for r in rows if r.id is not None}
-
-
-# ---- browse ---------------------------------------------------------------------------------
-
-
-def canonical_ids_for_name(*, session: Session, name: str) -> list[int]:
-    """Canonical actors a name refers to: by any registered alias or the canonical name."""
-    key = name_key(name)
-    by_alias = select(ActorAlias.canonical_actor_id).where(ActorAlias.alias_key == key)
-    by_name = select(CanonicalActor.id).where(CanonicalActor.name_key == key)
-    ids = set(session.exec(by_alias).all()) | set(session.exec(by_name).all())
-    return sorted(i for i in ids if i is not None)
-
-
-@dataclass
-class EventFilters:
-    event_type: str | None = None
-    mode: str | None = None
-    status: str | None = None
-    actor: str | None = None
-    role: str | None = None
-    since: dt.date | None = None
-    until: dt.date | None = None
-    location: str | None = None
-    article_id: int | None = None
-
-
-def _current_jobs() -> Any:
-    return select(ExtractionJob.id).where(col(ExtractionJob.is_current))
-
-
-def _event_conditions(session: Session, filters: EventFilters) -> list[ColumnElement[bool]]:
-    conditions: list[ColumnElement[bool]] = [col(Event.job_id).in_(_current_jobs())]
-    if filters.event_type:
-        conditions.append(col(Event.event_type) == filters.event_type.upper())
-    if filters.mode:
-        conditions.append(col(Event.mode) == filters.mode.lower())
-    if filters.status:
-        conditions.append(col(Event.status) == filters.status.lower())
-    if filters.since:
-        conditions.append(col(Event.date) >= filters.since)
-    if filters.until:
-        conditions.append(col(Event.date) <= filters.until)
-    if filters.article_id is not None:
-        conditions.append(col(Event.article_id) == filters.article_id)
-    if filters.location:
-        pattern = f"%{filters.location.lower()}%"
-        conditions.append(
-            or_(
-                func.lower(col(Event.place)).like(pattern),
-                func.lower(col(Event.admin_area)).like(pattern),
-                func.lower(col(Event.country)).like(pattern),
-            )
-        )
-    if filters.actor:
-        ids = canonical_ids_for_name(session=session, name=filters.actor)
-        involved = select(EventActor.event_id).where(col(EventActor.canonical_actor_id).in_(ids))
-        if filters.role:
-            involved = involved.where(EventActor.role == filters.role)
-        conditions.append(col(Event.id).in_(involved))
-    return conditions
-
-
-def list_events(
-    *, session: Session, filters: EventFilters, limit: int | None, offset: int = 0
-) -> tuple[list[Event], int]:
-    conditions = _event_conditions(session, filters)
-    total = session.exec(select(func.count()).select_from(Event).where(*conditions)).one()
-    query = (
-        select(Event)
-        .where(*conditions)
-        .order_by(col(Event.date).desc(), col(Event.article_id).desc(), col(Event.position))
-        .offset(offset)
-    )
-    if limit is not None:
-        query = query.limit(limit)
-    return list(session.exec(query).all()), total
-
-
-def list_quotes(
-    *,
-    session: Session,
-    speaker: str | None,
-    article_id: int | None,
-    limit: int,
-    offset: int,
-) -> tuple[list[Quote], int]:
-    conditions: list[ColumnElement[bool]] = [col(Quote.job_id).in_(_current_jobs())]
-    if article_id is not None:
-        conditions.append(col(Quote.article_id) == article_id)
-    if speaker:
-        ids = canonical_ids_for_name(session=session, name=speaker)
-        conditions.append(
-            or_(
-                col(Quote.canonical_actor_id).in_(ids),
-                func.lower(col(Quote.speaker)) == speaker.lower(),
-            )
-        )
-    total = session.exec(select(func.count()).select_from(Quote).where(*conditions)).one()
-    rows = session.exec(
-        select(Quote)
-        .where(*conditions)
-        .order_by(col(Quote.article_id).desc(), col(Quote.position))
-        .offset(offset)
-        .limit(limit)
-    ).all()
-    return list(rows), total
-
-
-@dataclass
-class ActorSummary:
-    actor: CanonicalActor
-    aliases: list[str]
-    articles: int
-    events: int
-    quotes: int
-
-
-def list_actors(
-    *, session: Session, name: str | None, kind: str | None, limit: int, offset: int
-) -> tuple[list[ActorSummary], int]:
-    """Canonical actors with their aliases and how often current extractions mention them."""
-    conditions: list[ColumnElement[bool]] = []
-    if name:
-        conditions.append(
-            col(CanonicalActor.id).in_(canonical_ids_for_name(session=session, name=name))
-        )
-    if kind:
-        conditions.append(col(CanonicalActor.kind) == kind)
-    total = session.exec(select(func.count()).select_from(CanonicalActor).where(*conditions)).one()
-    actors = list(
-        session.exec(
-            select(CanonicalActor)
-            .where(*conditions)
-            .order_by(col(CanonicalActor.name))
-            .offset(offset)
-            .limit(limit)
-        ).all()
-    )
-    ids = [a.id for a in actors if a.id is not None]
-    aliases: dict[int, list[str]] = {i: [] for i in ids}
-    for alias in session.exec(
-        select(ActorAlias)
-        .where(col(ActorAlias.canonical_actor_id).in_(ids))
-        .order_by(col(ActorAlias.id))
-    ).all():
-        aliases[alias.canonical_actor_id].append(alias.alias)
-    current = _current_jobs()
-    articles = dict(
-        session.exec(
-            select(
-                ArticleActor.canonical_actor_id, func.count(func.distinct(ArticleActor.article_id))
-            )
-            .where(
-                col(ArticleActor.canonical_actor_id).in_(ids), col(ArticleActor.job_id).in_(current)
-            )
-            .group_by(col(ArticleActor.canonical_actor_id))
-        ).all()
-    )
-    events = dict(
-        session.exec(
-            select(EventActor.canonical_actor_id, func.count(func.distinct(EventActor.event_id)))
-            .join(Event, col(Event.id) == col(EventActor.event_id))
-            .where(col(EventActor.canonical_actor_id).in_(ids), col(Event.job_id).in_(current))
-            .group_by(col(EventActor.canonical_actor_id))
-        ).all()
-    )
-    quotes = dict(
-        session.exec(
-            select(Quote.canonical_actor_id, func.count())
-            .where(col(Quote.canonical_actor_id).in_(ids), col(Quote.job_id).in_(current))
-            .group_by(col(Quote.canonical_actor_id))
-        ).all()
-    )
-    summaries = [
-        ActorSummary(
-            actor=a,
-            aliases=aliases.get(a.id or 0, []),
-            articles=articles.get(a.id, 0),
-            events=events.get(a.id, 0),
-            quotes=quotes.get(a.id, 0),
-        )
-        for a in actors
-    ]
-    return summaries, total

@@ -24,29 +24,21 @@ from sqlmodel import Session
 
 from api import crud
 from api.config import Settings
-from api.extraction_store import CanonicalNamer, record_outcome, record_storage_failure
-from api.llm.outcome import ArticleInput, ExtractionOutcome, OutcomeStatus, Provenance
+from api.extraction_store import record_outcome, record_storage_failure
 from api.models import Article, ExtractionJob, JobStatus, extraction_key
-from schemas.api import ArticleIn
+from schemas.contract import (
+    ArticleInput,
+    ExtractionOutcome,
+    ExtractorLike,
+    OutcomeStatus,
+    Provenance,
+)
 
 log = structlog.get_logger(__name__)
 
 QUEUE_NAME = "wirecoder_extractions"
 DBOS_APP_NAME = "wirecoder"
 RETRY_BACKOFF_S = 2.0  # before job-level try n+1: RETRY_BACKOFF_S * n
-
-
-class ExtractorLike(Protocol):
-    """What jobs need from an extractor (api.llm.extractor.Extractor satisfies it).
-
-    `provenance` must be known before extracting: its prompt ref, schema sha, model and
-    base_url make the extraction key.
-    """
-
-    @property
-    def provenance(self) -> Provenance: ...
-
-    def extract(self, article: ArticleInput) -> ExtractionOutcome: ...
 
 
 @dataclass
@@ -56,7 +48,6 @@ class JobContext:
     engine: Engine
     extractor: ExtractorLike
     settings: Settings
-    canonical_namer: CanonicalNamer | None = None
 
 
 def run_try(ctx: JobContext, job_id: int, *, final: bool) -> JobStatus:
@@ -64,7 +55,7 @@ def run_try(ctx: JobContext, job_id: int, *, final: bool) -> JobStatus:
     with Session(ctx.engine) as session:
         job = crud.mark_job_running(session=session, job_id=job_id)
         article = session.get_one(Article, job.article_id)
-        article_in = crud.article_input(article)
+        article_in = ArticleInput.of(article)
         mismatch = _provenance_mismatch(job, article, ctx.extractor.provenance)
     started = time.monotonic()
     if mismatch:
@@ -78,13 +69,7 @@ def run_try(ctx: JobContext, job_id: int, *, final: bool) -> JobStatus:
             outcome = _failed(ctx, f"{type(error).__name__}: {error}", started)
     try:
         with Session(ctx.engine) as session:
-            job = record_outcome(
-                session=session,
-                job_id=job_id,
-                outcome=outcome,
-                final=final,
-                canonical_namer=ctx.canonical_namer,
-            )
+            job = record_outcome(session=session, job_id=job_id, outcome=outcome, final=final)
     except Exception as error:
         log.exception("storing_extraction_failed", job_id=job_id)
         with Session(ctx.engine) as session:
@@ -118,9 +103,9 @@ def _provenance_mismatch(job: ExtractionJob, article: Article, provenance: Prove
     if extraction_key(article.content_hash, provenance) == job.extraction_key:
         return ""
     return (
-        f"this worker extracts with prompt {provenance.prompt_id}@{provenance.prompt_version}, "
-        f"model {provenance.model} at {provenance.base_url}; the job was queued for prompt "
-        f"{job.prompt_ref}, model {job.model} at {job.base_url}: run it on a worker with "
+        f"this worker extracts with prompt {provenance.prompt.label}, model "
+        f"{provenance.model} at {provenance.base_url}; the job was queued for prompt "
+        f"{job.prompt.full}, model {job.model} at {job.base_url}: run it on a worker with "
         "those settings, or re-run the article here"
     )
 
@@ -165,11 +150,13 @@ class JobQueue(Protocol):
 
 @dataclass
 class InlineJobQueue:
-    """Runs each job when it is enqueued, in the caller's thread. With `defer=True` jobs wait
-    until `run_pending()` (tests use that to see a job while it is still queued)."""
+    """Runs each job when it is enqueued, in the caller's thread (the CLI's `extract` and
+    `ingest`, tests). With `defer=True` jobs wait until `run_pending()` (tests use that to see
+    a job while it is still queued); `sleep` is the pause between job-level tries."""
 
     ctx: JobContext
     defer: bool = False
+    sleep: Callable[[float], None] = time.sleep
     name: str = "inline"
     pending: list[int] = field(default_factory=list)
     _seen: set[str] = field(default_factory=set)
@@ -185,7 +172,7 @@ class InlineJobQueue:
 
     def run_pending(self) -> None:
         while self.pending:
-            run_job(self.ctx, self.pending.pop(0), sleep=lambda _s: None)
+            run_job(self.ctx, self.pending.pop(0), sleep=self.sleep)
 
     def shutdown(self) -> None:
         self.pending.clear()
@@ -297,41 +284,3 @@ def wait_for_job(
         if JobStatus(job.status).finished or time.monotonic() >= deadline:
             return job
         time.sleep(min(poll_s, max(0.0, deadline - time.monotonic())))
-
-
-def build_extractor(settings: Settings) -> ExtractorLike:
-    """The real extractor for these settings (api.llm.extractor)."""
-    from api.llm.extractor import Extractor
-
-    return Extractor(settings)
-
-
-def submit_article(
-    *, session: Session, queue: JobQueue, provenance: Provenance, article_in: ArticleIn
-) -> tuple[Article, bool, ExtractionJob]:
-    """Store the article (deduplicated by content hash) and its job for this extractor
-    (deduplicated by extraction key); queue the job unless it already ran.
-    Returns (article, article_created, job)."""
-    article, created = crud.get_or_create_article(session=session, **article_in.stored_fields())
-    job, _ = crud.get_or_create_job(session=session, article=article, provenance=provenance)
-    if job.status == JobStatus.QUEUED:
-        # DBOS dedups on the workflow id: enqueueing a queued job again is a no-op, and it
-        # picks up a job whose first enqueue was lost to a crash.
-        queue.enqueue(job)
-        session.refresh(job)
-    return article, created, job
-
-
-def rerun_article(
-    *, session: Session, queue: JobQueue, provenance: Provenance, article: Article
-) -> ExtractionJob:
-    """Extract the article again with this extractor: a new job when the prompt or model
-    changed (the old extraction is kept), else the same job run again. A job still queued or
-    running is left alone."""
-    job, created = crud.get_or_create_job(session=session, article=article, provenance=provenance)
-    if not created and JobStatus(job.status).finished:
-        job = crud.requeue_job(session=session, job=job)
-    if job.status == JobStatus.QUEUED:
-        queue.enqueue(job)
-        session.refresh(job)
-    return job

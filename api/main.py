@@ -14,10 +14,10 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from api.config import Settings, get_settings
-from api.db import engine_from_settings, upgrade_database
-from api.extraction_store import curated_canonical_namer
-from api.jobs import DBOSJobQueue, ExtractorLike, JobContext, JobQueue, build_extractor
+from api.jobs import DBOSJobQueue, JobQueue
 from api.routes import actors, articles, events, health, jobs, quotes, views
+from api.service import build_job_context
+from schemas.contract import ExtractorLike
 
 log = structlog.get_logger(__name__)
 
@@ -35,14 +35,7 @@ def create_app(
     settings = settings or get_settings()
 
     def start(app: FastAPI) -> None:
-        upgrade_database(settings.resolved_database_url)
-        engine = engine_from_settings(settings)
-        ctx = JobContext(
-            engine=engine,
-            extractor=extractor or build_extractor(settings),
-            settings=settings,
-            canonical_namer=curated_canonical_namer(settings.aliases_file),
-        )
+        ctx = build_job_context(settings, extractor=extractor)
         queue: JobQueue
         if job_queue_factory is not None:
             queue = job_queue_factory(ctx)
@@ -50,11 +43,11 @@ def create_app(
             dbos_queue = DBOSJobQueue(ctx, work=settings.run_worker_in_api)
             dbos_queue.start()
             queue = dbos_queue
-        app.state.engine = engine
+        app.state.engine = ctx.engine
         app.state.extractor = ctx.extractor
         app.state.job_context = ctx
         app.state.job_queue = queue
-        log.info("wirecoder_started", database=engine.url.get_backend_name(), queue=queue.name)
+        log.info("wirecoder_started", database=ctx.engine.url.get_backend_name(), queue=queue.name)
 
     def stop(app: FastAPI) -> None:
         app.state.job_queue.shutdown()

@@ -3,6 +3,8 @@
 One ExtractionJob is one extraction of one article under one prompt/schema/model/base_url
 (its `extraction_key`). The actors, events and quotes it produced hang off the job and are
 written in the same transaction as the job's final status. Offsets index `Article.text`.
+The item tables inherit their fields from the schemas (schemas.extraction, schemas.grounded):
+a field added there is a column here (and a migration).
 """
 
 from __future__ import annotations
@@ -15,7 +17,9 @@ from typing import Any
 from sqlalchemy import JSON, Column, DateTime, String, Text
 from sqlmodel import Field, SQLModel
 
-from api.llm.outcome import Provenance
+from schemas.contract import Provenance
+from schemas.extraction import ActorFields, EventFields, QuoteFields
+from schemas.grounded import ActorGrounding, EventGrounding, QuoteGrounding
 
 
 def utcnow() -> dt.datetime:
@@ -47,15 +51,11 @@ class ActorRole(StrEnum):
     TARGET = "target"
 
 
-def prompt_ref(provenance: Provenance) -> str:
-    return f"{provenance.prompt_id}@{provenance.prompt_version}+{provenance.prompt_sha256}"
-
-
 def extraction_key(content_hash: str, provenance: Provenance) -> str:
     """sha256(content_hash | prompt id@version+sha | schema sha | model | base_url)."""
     parts = (
         content_hash,
-        prompt_ref(provenance),
+        provenance.prompt.full,
         provenance.schema_sha256,
         provenance.model,
         provenance.base_url,
@@ -74,8 +74,14 @@ class Article(SQLModel, table=True):
     text: str = Field(sa_type=Text)  # normalised: what is hashed and offset into
     created_at: dt.datetime = _timestamp()
 
+    @property
+    def chars(self) -> int:
+        return len(self.text)
 
-class ExtractionJob(SQLModel, table=True):
+
+class ExtractionJob(SQLModel, Provenance, table=True):
+    """One extraction of one article under one provenance (prompt, schema, model, server)."""
+
     __tablename__ = "extraction_job"
 
     id: int | None = Field(default=None, primary_key=True)
@@ -85,16 +91,6 @@ class ExtractionJob(SQLModel, table=True):
     status: str = Field(default=JobStatus.QUEUED, sa_type=String(16), index=True)
     # the current extraction of its article: the latest succeeded job
     is_current: bool = Field(default=False, index=True)
-
-    prompt_id: str = Field(sa_type=String(100))
-    prompt_version: str = Field(sa_type=String(40))
-    prompt_sha256: str = Field(sa_type=String(64))
-    schema_sha256: str = Field(sa_type=String(64))
-    model: str = Field(sa_type=String(200))
-    base_url: str = Field(sa_type=Text)
-    backend: str = Field(sa_type=String(40))
-    mode: str = Field(sa_type=String(40))
-    weights_sha256: str | None = Field(default=None, sa_type=String(64))
 
     requests: int = 1  # times queued: the first POST plus re-runs
     job_attempts: int = 0  # job-level tries of the latest request
@@ -110,8 +106,8 @@ class ExtractionJob(SQLModel, table=True):
     finished_at: dt.datetime | None = _optional_timestamp()
 
     @property
-    def prompt_ref(self) -> str:
-        return f"{self.prompt_id}@{self.prompt_version}+{self.prompt_sha256}"
+    def total_tokens(self) -> int:
+        return self.prompt_tokens + self.completion_tokens
 
 
 class CanonicalActor(SQLModel, table=True):
@@ -138,8 +134,9 @@ class ActorAlias(SQLModel, table=True):
     alias_key: str = Field(sa_type=String(200), unique=True, index=True)
 
 
-class ArticleActor(SQLModel, table=True):
-    """An actor as one extraction found it, linked to its canonical actor."""
+class ArticleActor(SQLModel, ActorFields, ActorGrounding, table=True):
+    """An actor as one extraction found it, linked to its canonical actor. `mentions` are
+    spans into Article.text."""
 
     __tablename__ = "article_actor"
 
@@ -150,40 +147,15 @@ class ArticleActor(SQLModel, table=True):
         default=None, foreign_key="canonical_actor.id", index=True, ondelete="SET NULL"
     )
     position: int  # order in the extraction
-    name: str = Field(sa_type=String(200))
-    aliases: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
-    kind: str = Field(sa_type=String(40))
-    affiliation: str | None = Field(default=None, sa_type=String(200))
-    country: str | None = Field(default=None, sa_type=String(100))
-    # [{"start", "end", "text", "alignment"}, ...] into Article.text
-    mentions: list[dict[str, Any]] = Field(
-        default_factory=list, sa_column=Column(JSON, nullable=False)
-    )
 
 
-class Event(SQLModel, table=True):
+class Event(SQLModel, EventFields, EventGrounding, table=True):
+    """An event of one extraction; its sources and targets are EventActor rows."""
+
     id: int | None = Field(default=None, primary_key=True)
     job_id: int = Field(foreign_key="extraction_job.id", index=True, ondelete="CASCADE")
     article_id: int = Field(foreign_key="article.id", index=True, ondelete="CASCADE")
     position: int
-    event_type: str = Field(sa_type=String(20), index=True)
-    mode: str | None = Field(default=None, sa_type=String(20), index=True)
-    status: str = Field(sa_type=String(20), index=True)
-    summary: str = Field(sa_type=Text)
-    date_text: str | None = Field(default=None, sa_type=String(100))
-    date: dt.date | None = Field(default=None, index=True)
-    date_precision: str = Field(sa_type=String(20))
-    place: str | None = Field(default=None, sa_type=String(100))
-    admin_area: str | None = Field(default=None, sa_type=String(100))
-    country: str | None = Field(default=None, sa_type=String(100))
-    location_precision: str | None = Field(default=None, sa_type=String(20))
-    fatalities: int | None = None
-    acled_event_type: str | None = Field(default=None, sa_type=String(60))
-    acled_sub_event_type: str | None = Field(default=None, sa_type=String(80))
-    evidence: str = Field(sa_type=Text)
-    evidence_start: int | None = None
-    evidence_end: int | None = None
-    evidence_alignment: str = Field(default="none", sa_type=String(16))
 
 
 class EventActor(SQLModel, table=True):
@@ -203,28 +175,17 @@ class EventActor(SQLModel, table=True):
     )
 
 
-class Quote(SQLModel, table=True):
+class Quote(SQLModel, QuoteFields, QuoteGrounding, table=True):
     id: int | None = Field(default=None, primary_key=True)
     job_id: int = Field(foreign_key="extraction_job.id", index=True, ondelete="CASCADE")
     article_id: int = Field(foreign_key="article.id", index=True, ondelete="CASCADE")
     position: int
-    text: str = Field(sa_type=Text)
-    kind: str = Field(sa_type=String(20))
-    speaker: str | None = Field(default=None, sa_type=String(200))
-    speaker_mention: str | None = Field(default=None, sa_type=String(200))
-    cue: str | None = Field(default=None, sa_type=String(60))
     speaker_actor_id: int | None = Field(
         default=None, foreign_key="article_actor.id", index=True, ondelete="SET NULL"
     )
     canonical_actor_id: int | None = Field(
         default=None, foreign_key="canonical_actor.id", index=True, ondelete="SET NULL"
     )
-    start: int | None = None
-    end: int | None = None
-    alignment: str = Field(default="none", sa_type=String(16))
-    speaker_start: int | None = None
-    speaker_end: int | None = None
-    speaker_alignment: str | None = Field(default=None, sa_type=String(16))
 
 
 ALL_TABLES = [

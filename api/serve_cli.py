@@ -20,7 +20,7 @@ from api.config import LLMBackend, Settings, get_settings
 
 if TYPE_CHECKING:  # the service stack loads only when a command runs
     from api.jobs import JobContext, JobQueue
-    from api.models import ExtractionJob
+    from api.service import Rerun, Submission
     from schemas.api import ArticleIn
 
 db_app = typer.Typer(help="The database: migrations.", no_args_is_help=True)
@@ -52,20 +52,6 @@ def configure_logging(level: str = "INFO") -> None:
         wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level)),
         logger_factory=lambda *_: _StderrLogger(),
         cache_logger_on_first_use=False,  # tests re-configure (capture_logs)
-    )
-
-
-def _context(settings: Settings) -> JobContext:
-    from api.db import engine_from_settings, upgrade_database
-    from api.extraction_store import curated_canonical_namer
-    from api.jobs import JobContext, build_extractor
-
-    upgrade_database(settings.resolved_database_url)
-    return JobContext(
-        engine=engine_from_settings(settings),
-        extractor=build_extractor(settings),
-        settings=settings,
-        canonical_namer=curated_canonical_namer(settings.aliases_file),
     )
 
 
@@ -129,8 +115,10 @@ def worker(
             "WIRECODER_DATABASE_URL to PostgreSQL to spread work over hosts",
         )
     start_default_local_model(settings)
+    from api.service import build_job_context
+
     queue = DBOSJobQueue(
-        _context(settings), work=True, executor_id=worker_id or socket.gethostname()
+        build_job_context(settings), work=True, executor_id=worker_id or socket.gethostname()
     )
     queue.start()
     stop = threading.Event()
@@ -168,51 +156,27 @@ def read_article_file(path: Path) -> dict[str, Any]:
 
 
 def _validated(data: dict[str, Any], settings: Settings, where: str) -> ArticleIn:
+    from api.service import check_length
     from schemas.api import ArticleIn
 
     article = ArticleIn.model_validate(data)
-    if len(article.text) > settings.max_article_chars:
-        raise ValueError(
-            f"{where}: text has {len(article.text)} characters; the limit is "
-            f"{settings.max_article_chars} (WIRECODER_MAX_ARTICLE_CHARS)"
-        )
+    check_length(article, settings, where)
     return article
 
 
-def _extract_one(
-    ctx: JobContext, article: ArticleIn, *, rerun: bool, retry_invalid: bool = True
-) -> tuple[ExtractionJob, bool]:
-    """Store the article and run its job here unless it already has an answer.
-    Returns (job, ran)."""
+def _submit(ctx: JobContext, queue: JobQueue, article: ArticleIn, rerun: Rerun) -> Submission:
     from sqlmodel import Session
 
-    from api import crud
-    from api.jobs import run_job
-    from api.models import ExtractionJob, JobStatus
+    from api.service import submit_article
 
     with Session(ctx.engine) as session:
-        stored, _ = crud.get_or_create_article(session=session, **article.stored_fields())
-        job, _ = crud.get_or_create_job(
-            session=session, article=stored, provenance=ctx.extractor.provenance
+        return submit_article(
+            session=session,
+            queue=queue,
+            provenance=ctx.extractor.provenance,
+            article_in=article,
+            rerun=rerun,
         )
-        if _answered(job, retry_invalid=retry_invalid) and not rerun:
-            return job, False
-        if JobStatus(job.status).finished:
-            job = crud.requeue_job(session=session, job=job)
-        job_id = job.id
-    assert job_id is not None
-    run_job(ctx, job_id)
-    with Session(ctx.engine) as session:
-        return session.get_one(ExtractionJob, job_id), True
-
-
-def _answered(job: ExtractionJob, *, retry_invalid: bool) -> bool:
-    """The job has the model's answer: it succeeded, or it was invalid and is not retried."""
-    from api.models import JobStatus
-
-    return job.status == JobStatus.SUCCEEDED or (
-        job.status == JobStatus.INVALID and not retry_invalid
-    )
 
 
 def extract(
@@ -226,12 +190,15 @@ def extract(
     """Extract articles from files now, store them, and print the extractions as JSON."""
     from sqlmodel import Session
 
-    from api import presenters
+    from api import crud, presenters
+    from api.jobs import InlineJobQueue
     from api.models import JobStatus
+    from api.service import Rerun, build_job_context
 
     configure_logging("WARNING")
     settings = get_settings()
-    ctx = _context(settings)
+    ctx = build_job_context(settings)
+    queue = InlineJobQueue(ctx)
     overrides = {
         k: v
         for k, v in {
@@ -250,7 +217,7 @@ def extract(
         except (ValueError, ValidationError) as error:
             typer.echo(f"{path}: {error}", err=True)
             raise typer.Exit(2) from error
-        job, _ = _extract_one(ctx, article, rerun=rerun)
+        job = _submit(ctx, queue, article, Rerun.ALWAYS if rerun else Rerun.UNSUCCESSFUL).job
         with Session(ctx.engine) as session:
             session.add(job)
             result: dict[str, Any] = {
@@ -260,9 +227,8 @@ def extract(
                 "extraction": None,
             }
             if job.status == JobStatus.SUCCEEDED:
-                result["extraction"] = presenters.extraction_of(session, job).model_dump(
-                    mode="json"
-                )
+                rows = crud.extraction_rows(session=session, job=job)
+                result["extraction"] = presenters.extraction_public(rows).model_dump(mode="json")
             else:
                 all_succeeded = False
         results.append(result)
@@ -298,16 +264,21 @@ def ingest(
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
+    from api.jobs import DBOSJobQueue, InlineJobQueue
+    from api.service import Rerun, build_job_context
+
     configure_logging("WARNING")
     console = Console(stderr=True)
     settings = get_settings()
-    ctx = _context(settings)
-    queue = None
+    ctx = build_job_context(settings)
+    queue: JobQueue
     if enqueue:
-        from api.jobs import DBOSJobQueue
-
-        queue = DBOSJobQueue(ctx, work=False)
-        queue.start()
+        dbos_queue = DBOSJobQueue(ctx, work=False)
+        dbos_queue.start()
+        queue = dbos_queue
+    else:
+        queue = InlineJobQueue(ctx)
+    policy = Rerun.UNSUCCESSFUL if retry_invalid else Rerun.FAILED
     lines = corpus.read_text(encoding="utf-8").splitlines()
     counts: Counter[str] = Counter()
     with Progress(
@@ -328,37 +299,16 @@ def ingest(
                 counts["bad line"] += 1
                 console.print(f"[yellow]line {number} skipped:[/] {str(error).splitlines()[0]}")
                 continue
-            if queue is not None:
-                counts[_enqueue_one(ctx, queue, article, retry_invalid=retry_invalid)] += 1
-                continue
-            job, ran = _extract_one(ctx, article, rerun=False, retry_invalid=retry_invalid)
-            counts[job.status if ran else "skipped (already extracted)"] += 1
+            done = _submit(ctx, queue, article, policy)
+            if not done.queued:
+                counts["skipped (already extracted)"] += 1
+            else:
+                counts["queued" if enqueue else done.job.status] += 1
             progress.update(task, description=f"extracting ({counts['succeeded']} succeeded)")
-    if queue is not None:
-        queue.shutdown()
+    queue.shutdown()
     ctx.engine.dispose()
     for outcome, count in sorted(counts.items()):
         console.print(f"{outcome}: {count}")
-
-
-def _enqueue_one(
-    ctx: JobContext, queue: JobQueue, article: ArticleIn, *, retry_invalid: bool
-) -> str:
-    from sqlmodel import Session
-
-    from api.jobs import rerun_article, submit_article
-    from api.models import JobStatus
-
-    provenance = ctx.extractor.provenance
-    with Session(ctx.engine) as session:
-        stored, _, job = submit_article(
-            session=session, queue=queue, provenance=provenance, article_in=article
-        )
-        if _answered(job, retry_invalid=retry_invalid):
-            return "skipped (already extracted)"
-        if job.status in (JobStatus.FAILED, JobStatus.INVALID):
-            rerun_article(session=session, queue=queue, provenance=provenance, article=stored)
-        return "queued"
 
 
 # ---- db -------------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ import time
 from collections import Counter
 
 from api.llm.grounding import align
+
 from schemas.grounded import AlignmentStatus
 
 

@@ -12,18 +12,16 @@ import shutil
 import warnings
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 from rich.console import Console
 
+from api import llm
 from api.config import PROJECT_ROOT, LLMBackend, Settings
 from evals.gold import GoldCase, load_gold
 from evals.report import DEFAULT_TOLERANCE, compare, print_comparison, print_run
 from evals.runner import DatasetMismatch, RunRecord, default_run_path, run_eval, score
-
-if TYPE_CHECKING:
-    from evals.runner import ExtractorLike
 
 BASELINES_DIR = PROJECT_ROOT / "evals" / "baselines"
 CURRENT_POINTER = "CURRENT"  # a file in BASELINES_DIR holding the current baseline's file name
@@ -61,12 +59,6 @@ def _load_run(path: Path) -> RunRecord:
         return RunRecord.load(path)
     except ValueError as error:
         raise _fail(f"{path} is not a run record: {error}") from None
-
-
-def _build_extractor(settings: Settings) -> ExtractorLike:
-    from api.llm.extractor import Extractor  # imports the model client stack: only when running
-
-    return Extractor(settings)
 
 
 @eval_app.command("run")
@@ -120,7 +112,7 @@ def run_command(
     if record and settings.llm_backend == LLMBackend.REPLAY:
         raise _fail("--record needs a live backend (local or openai), not replay")
     try:
-        extractor = _build_extractor(settings)
+        extractor = llm.build_extractor(settings)
     except (RuntimeError, ValueError, OSError) as error:  # unknown prompt, bad settings, ...
         raise _fail(f"cannot build the extractor: {error}") from None
     run = run_eval(cases, extractor, concurrency=concurrency, progress=True)

@@ -20,7 +20,6 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from api.llm.outcome import ArticleInput
 from schemas.grounded import AlignmentStatus, GroundedExtraction, Span
 from schemas.text import normalize_article_text
 
@@ -147,12 +146,6 @@ def dataset_hash(cases: Iterable[GoldCase]) -> str:
     payload = [c.model_dump(mode="json") for c in sorted(cases, key=lambda c: c.id)]
     canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
-
-
-def case_to_article_input(case: GoldCase) -> ArticleInput:
-    return ArticleInput(
-        text=case.text, title=case.title, published_at=case.published_at, dateline=case.dateline
-    )
 
 
 # --- offsets -------------------------------------------------------------------------------

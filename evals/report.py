@@ -7,9 +7,9 @@ from pydantic import BaseModel, Field
 from rich.console import Console
 from rich.table import Table
 
-from api.llm.outcome import OutcomeStatus
 from evals.runner import CaseRecord, RunRecord
 from evals.scorers import KINDS, SCORER_VERSION
+from schemas.contract import OutcomeStatus
 
 # A run fails the gate when the headline or any kind's F1 falls by more than this.
 DEFAULT_TOLERANCE = 0.02

@@ -17,7 +17,6 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from time import perf_counter
-from typing import Protocol
 
 from pydantic import BaseModel, Field, computed_field
 from rich.console import Console
@@ -31,21 +30,18 @@ from rich.progress import (
 )
 
 from api.config import PROJECT_ROOT
-from api.llm.outcome import ArticleInput, ExtractionOutcome, OutcomeStatus, Provenance
-from evals.gold import GoldCase, case_to_article_input, dataset_hash
+from evals.gold import GoldCase, dataset_hash
 from evals.scorers import KINDS, SCORER_VERSION, CaseScore, Ratio, Scores, score_case, total_scores
+from schemas.contract import (
+    ArticleInput,
+    ExtractionOutcome,
+    ExtractorLike,
+    OutcomeStatus,
+    Provenance,
+)
 
 RUN_RECORD_VERSION = 1
 RUNS_DIR = PROJECT_ROOT / "evals" / "runs"
-
-
-class ExtractorLike(Protocol):
-    """What the runner needs from api.llm.extractor.Extractor (tests pass fakes)."""
-
-    @property
-    def provenance(self) -> Provenance: ...
-
-    def extract(self, article: ArticleInput) -> ExtractionOutcome: ...
 
 
 class DatasetMismatch(ValueError):
@@ -72,7 +68,7 @@ class RunSpec(BaseModel):
 
     @property
     def prompt_ref(self) -> str:
-        return f"{self.provenance.prompt_id}@{self.provenance.prompt_version}"
+        return self.provenance.prompt.label
 
 
 class CaseRecord(BaseModel):
@@ -252,7 +248,7 @@ def run_eval(
     record."""
     started_at = _now()
     outcomes = extract_all(
-        [(case.id, case_to_article_input(case)) for case in cases],
+        [(case.id, ArticleInput.of(case)) for case in cases],
         extractor,
         concurrency=concurrency,
         progress=progress,

@@ -16,8 +16,11 @@ from pydantic import (
     Field,
     field_validator,
 )
+from sqlmodel import SQLModel
 
-from schemas.extraction import LocationPrecision
+from schemas.contract import PromptRef
+from schemas.extraction import ActorFields, EventFields, QuoteFields
+from schemas.grounded import ActorGrounding, EventGrounding, QuoteGrounding
 
 T = TypeVar("T")
 
@@ -138,76 +141,51 @@ class JobRef(BaseModel):
     url: str = Field(examples=["/v1/jobs/1"])
 
 
-class PromptRef(BaseModel):
-    id: str = Field(examples=["extract"])
-    version: str = Field(examples=["v1"])
-    sha256: str
+class JobSummary(BaseModel):
+    """A job in a list: read from the job row's attributes (`model_validate(job)`)."""
 
-
-class JobPublic(BaseModel):
-    """An extraction job with its full provenance."""
+    model_config = ConfigDict(from_attributes=True)
 
     id: int
-    article_id: int
     status: str = Field(description="queued, running, succeeded, invalid or failed")
     is_current: bool = Field(description="This is the article's current extraction.")
+    prompt: PromptRef
+    model: str
+    attempts: int = Field(description="Model calls, summed over job-level tries.")
+    finished_at: UtcDatetime | None
+    error: str | None
+
+
+class JobPublic(JobSummary):
+    """An extraction job with its full provenance."""
+
+    article_id: int
     extraction_key: str
     workflow_id: str
-    prompt: PromptRef
     schema_sha256: str
-    model: str
     base_url: str
     backend: str
     mode: str
     weights_sha256: str | None
     requests: int = Field(description="Times queued: the first submission plus re-runs.")
     job_attempts: int = Field(description="Job-level tries of the latest request.")
-    attempts: int = Field(description="Model calls, summed over job-level tries.")
     prompt_tokens: int
     completion_tokens: int
     total_tokens: int
     latency_ms: int
-    error: str | None
     raw_outputs: list[str] = Field(description="Every raw model answer, in order.")
     created_at: UtcDatetime
     started_at: UtcDatetime | None
-    finished_at: UtcDatetime | None
 
 
-class JobSummary(BaseModel):
+# ---- extraction: the stored items, with the schemas' own fields ------------------------------
+
+
+class ActorPublic(SQLModel, ActorFields, ActorGrounding):
     id: int
-    status: str
-    is_current: bool
-    prompt: PromptRef
-    model: str
-    attempts: int
-    finished_at: UtcDatetime | None
-    error: str | None
-
-
-# ---- extraction -----------------------------------------------------------------------------
-
-
-class SpanPublic(BaseModel):
-    """Character offsets into the stored article text; `text == article[start:end]` when
-    alignment is exact."""
-
-    start: int | None
-    end: int | None
-    text: str
-    alignment: str = Field(examples=["exact"], description="exact, normalized, fuzzy or none")
-
-
-class ActorPublic(BaseModel):
-    id: int
-    name: str = Field(examples=["Syrian Democratic Forces"])
-    aliases: list[str] = Field(examples=[["SDF"]])
-    kind: str = Field(examples=["armed_group"])
-    affiliation: str | None
-    country: str | None
+    aliases: list[str] = Field(examples=[["SDF"]])  # merged actors carry every alias
     canonical_actor_id: int | None
     canonical_name: str | None
-    mentions: list[SpanPublic]
 
 
 class EventActorPublic(BaseModel):
@@ -217,49 +195,21 @@ class EventActorPublic(BaseModel):
     canonical_name: str | None
 
 
-class LocationPublic(BaseModel):
-    place: str | None = Field(examples=["Raqa"])
-    admin_area: str | None
-    country: str | None = Field(examples=["Syria"])
-    precision: LocationPrecision | None
-
-
-class EventPublic(BaseModel):
+class EventPublic(SQLModel, EventFields, EventGrounding):
     id: int
     article_id: int
     job_id: int
-    event_type: str = Field(examples=["THREATEN"])
-    mode: str | None = Field(examples=["ultimatum"])
-    status: str = Field(examples=["asserted"])
-    summary: str
     sources: list[EventActorPublic]
     targets: list[EventActorPublic]
-    date_text: str | None = Field(examples=["on Sunday"])
-    date: dt.date | None = Field(examples=["2017-10-15"])
-    date_precision: str
-    location: LocationPublic
-    fatalities: int | None
-    acled_event_type: str | None
-    acled_sub_event_type: str | None
-    evidence: SpanPublic
 
 
-class QuotePublic(BaseModel):
+class QuotePublic(SQLModel, QuoteFields, QuoteGrounding):
     id: int
     article_id: int
     job_id: int
-    text: str = Field(
-        examples=["Our stance was they either stay and fight or they surrender unconditionally"]
-    )
-    kind: str = Field(examples=["direct"])
-    speaker: str | None = Field(examples=["Ryan Dillon"])
-    speaker_mention: str | None = Field(examples=["coalition spokesman Colonel Ryan Dillon"])
-    cue: str | None = Field(examples=["said"])
     speaker_actor_id: int | None
     canonical_actor_id: int | None
     canonical_name: str | None
-    span: SpanPublic
-    speaker_span: SpanPublic | None
 
 
 class ExtractionPublic(BaseModel):
@@ -285,7 +235,9 @@ class ArticleBatchSubmitted(BaseModel):
     items: list[ArticleSubmitted]
 
 
-class ArticleSummary(BaseModel):
+class ArticleSummary(SQLModel):
+    """An article without its text: read from the article row (`model_validate(article)`)."""
+
     id: int
     content_hash: str
     title: str | None
@@ -315,7 +267,7 @@ class Page(BaseModel, Generic[T]):
     items: list[T]
 
 
-class CanonicalActorPublic(BaseModel):
+class CanonicalActorPublic(SQLModel):
     id: int
     name: str = Field(examples=["Syrian Democratic Forces"])
     kind: str | None

@@ -1,5 +1,13 @@
 """What the model must return. Field descriptions are prompt text: they carry the codebook.
 
+An actor's, an event's and a quote's own fields are declared once, in `ActorFields`,
+`EventFields` and `QuoteFields`: the model's answer (`Actor`, `Event`, `Quote`), the grounded
+items (schemas.grounded), the stored rows (api.models) and the API's items (schemas.api) all
+inherit them, and move between one another with `model_validate`, never by hand. (They are
+declared with SQLModel's `Field` so that the tables can inherit them: `sa_type` is how a field
+is stored. They stay plain pydantic models: SQLModel's own `__init__` would keep instructor's
+validation context from reaching nested answers.)
+
 Validators check the answer against the article given in instructor's `context`
 (`{"article_text": str, "article_date": date | None}`); a failure is re-asked with its message.
 """
@@ -10,7 +18,9 @@ import datetime as dt
 from enum import StrEnum
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+from pydantic import BaseModel, ValidationInfo, field_validator, model_validator
+from sqlalchemy import JSON, String, Text
+from sqlmodel import Field
 
 from schemas.text import name_key, occurs_in
 
@@ -63,8 +73,7 @@ EVENT_TYPE_DEFINITIONS: dict[EventType, str] = {
     "change a policy under pressure",
     EventType.COOPERATE: "material cooperation: joint operations, sharing intelligence, "
     "military or economic cooperation between actors",
-    EventType.AID: "provide aid: humanitarian convoys, military or economic aid, "
-    "evacuating people",
+    EventType.AID: "provide aid: humanitarian convoys, military or economic aid, evacuating people",
     EventType.RETREAT: "withdraw forces, surrender, release prisoners or hostages, leave an "
     "area, observe a ceasefire, disarm",
     EventType.REQUEST: "ask, demand, appeal or call for something",
@@ -165,29 +174,39 @@ class QuoteKind(StrEnum):
     INDIRECT = "indirect"  # reported speech without quotation marks
 
 
-class Actor(BaseModel):
-    """A person, group, state or organisation that acts, is acted upon, or speaks."""
+class ActorFields(BaseModel):
+    """An actor's own fields (see the module docstring)."""
 
-    model_config = ConfigDict(use_enum_values=False)
-
-    name: Name = Field(description="The fullest form of the name used in the article.")
+    name: Name = Field(
+        description="The fullest form of the name used in the article.", sa_type=String(200)
+    )
     aliases: list[Name] = Field(
         default_factory=list,
         max_length=MAX_ALIASES,
         description="Other ways the article refers to this actor: acronyms, short names, "
         "descriptions ('SDF', 'the militia', 'the Kurdish-led forces'). Not pronouns.",
+        sa_type=JSON,
     )
-    kind: ActorKind = Field(description="What sort of actor this is.")
+    kind: ActorKind = Field(description="What sort of actor this is.", sa_type=String(40))
     affiliation: str | None = Field(
         default=None,
         max_length=120,
         description="For a person: the actor they speak or act for (must be another actor's "
         "name), e.g. a spokesman's organisation.",
+        sa_type=String(200),
     )
-    country: str | None = Field(default=None, max_length=60, description="Country of the actor.")
+    country: str | None = Field(
+        default=None, max_length=60, description="Country of the actor.", sa_type=String(100)
+    )
+
+
+class Actor(ActorFields):
+    """A person, group, state or organisation that acts, is acted upon, or speaks."""
 
 
 class Location(BaseModel):
+    """Where an event happened; stored as one JSON value with its event."""
+
     place: str | None = Field(default=None, max_length=80, description="Town, city or site.")
     admin_area: str | None = Field(default=None, max_length=80, description="Province/region.")
     country: str | None = Field(default=None, max_length=60)
@@ -196,14 +215,14 @@ class Location(BaseModel):
     )
 
 
-class Event(BaseModel):
-    """Something an actor did, said it would do, or was reported to have done to another."""
-
-    model_config = ConfigDict(use_enum_values=False)
+class EventFields(BaseModel):
+    """An event's own fields (see the module docstring)."""
 
     event_type: EventType = Field(
         description="PLOVER type: "
-        + "; ".join(f"{t.value} = {d}" for t, d in EVENT_TYPE_DEFINITIONS.items())
+        + "; ".join(f"{t.value} = {d}" for t, d in EVENT_TYPE_DEFINITIONS.items()),
+        sa_type=String(20),
+        index=True,
     )
     mode: EventMode | None = Field(
         default=None,
@@ -213,30 +232,33 @@ class Event(BaseModel):
         "ceasefire), AID (humanitarian, evacuation, military, economic), PROTEST "
         "(demonstrate, riot, strike), AGREE (deal, ceasefire, evacuation), MOBILIZE (troops), "
         "SANCTION (embargo). Null if none fits.",
+        sa_type=String(20),
+        index=True,
     )
     status: EventStatus = Field(
         default=EventStatus.ASSERTED,
         description="asserted = reported as fact; claimed = only one side says so; denied = "
         "an actor denies it; threatened = threatened, not carried out; planned = announced "
         "for the future.",
+        sa_type=String(20),
+        index=True,
     )
-    sources: list[Name] = Field(
-        default_factory=list, max_length=4, description="Names of the actors who did it."
+    summary: str = Field(
+        max_length=200, description="One short sentence: who did what to whom.", sa_type=Text
     )
-    targets: list[Name] = Field(
-        default_factory=list, max_length=4, description="Names of the actors it was done to."
-    )
-    summary: str = Field(max_length=200, description="One short sentence: who did what to whom.")
     date_text: str | None = Field(
         default=None,
         max_length=60,
         description="The time expression exactly as written ('on Sunday', 'in June').",
+        sa_type=String(100),
     )
     date: dt.date | None = Field(
-        default=None, description="ISO date, resolved against the article's date; null if unknown."
+        default=None,
+        description="ISO date, resolved against the article's date; null if unknown.",
+        index=True,
     )
-    date_precision: DatePrecision = Field(default=DatePrecision.UNKNOWN)
-    location: Location | None = Field(default=None)
+    date_precision: DatePrecision = Field(default=DatePrecision.UNKNOWN, sa_type=String(20))
+    location: Location | None = Field(default=None, sa_type=JSON(none_as_null=True))
     fatalities: int | None = Field(
         default=None,
         ge=0,
@@ -247,6 +269,18 @@ class Event(BaseModel):
         min_length=1,
         max_length=500,
         description="The sentence of the article that reports the event, copied verbatim.",
+        sa_type=Text,
+    )
+
+
+class Event(EventFields):
+    """Something an actor did, said it would do, or was reported to have done to another."""
+
+    sources: list[Name] = Field(
+        default_factory=list, max_length=4, description="Names of the actors who did it."
+    )
+    targets: list[Name] = Field(
+        default_factory=list, max_length=4, description="Names of the actors it was done to."
     )
 
     @field_validator("evidence")
@@ -282,33 +316,43 @@ class Event(BaseModel):
         return self
 
 
-class Quote(BaseModel):
-    """Speech reported in the article, with who said it."""
-
-    model_config = ConfigDict(use_enum_values=False)
+class QuoteFields(BaseModel):
+    """A quote's own fields (see the module docstring)."""
 
     text: str = Field(
         min_length=1,
         max_length=600,
         description="The quoted words exactly as in the article (for indirect speech, the "
         "reported clause), without the surrounding quotation marks.",
+        sa_type=Text,
     )
     kind: QuoteKind = Field(
         description="direct = whole sentences in quotation marks; partial = a fragment in "
         "quotation marks inside the reporter's sentence; indirect = reported speech "
-        "without quotation marks."
+        "without quotation marks.",
+        sa_type=String(20),
     )
     speaker: Name | None = Field(
-        default=None, description="Name of the actor who said it (one of the actors)."
+        default=None,
+        description="Name of the actor who said it (one of the actors).",
+        sa_type=String(200),
     )
     speaker_mention: str | None = Field(
         default=None,
         max_length=120,
         description="How the speaker is referred to at the quote, as written ('he', 'Bali').",
+        sa_type=String(200),
     )
     cue: str | None = Field(
-        default=None, max_length=40, description="The speech verb as written ('said', 'told')."
+        default=None,
+        max_length=40,
+        description="The speech verb as written ('said', 'told').",
+        sa_type=String(60),
     )
+
+
+class Quote(QuoteFields):
+    """Speech reported in the article, with who said it."""
 
     @field_validator("text")
     @classmethod
@@ -338,9 +382,7 @@ class ArticleExtraction(BaseModel):
                 unknown.append(f"quote speaker {quote.speaker!r}")
         for i, event in enumerate(self.events):
             for role, names in (("source", event.sources), ("target", event.targets)):
-                unknown.extend(
-                    f"event {i} {role} {n!r}" for n in names if name_key(n) not in known
-                )
+                unknown.extend(f"event {i} {role} {n!r}" for n in names if name_key(n) not in known)
         if unknown:
             raise ValueError(
                 "these names are not among the actors (add the actor, or use its name or an "

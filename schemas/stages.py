@@ -82,17 +82,6 @@ class StageEvent(BaseModel):
 NO_EVENT = "NONE"  # the per-sentence type enum's value for "this sentence reports no event"
 
 
-class SentenceEvent(BaseModel):
-    """The main event one sentence reports, if any (the per-article model narrows the types)."""
-
-    event_type: str = Field(description="A PLOVER type, or NONE if the sentence reports no event.")
-    mode: EventMode | None = Field(default=None)
-    status: EventStatus = Field(default=EventStatus.ASSERTED)
-    sources: list[str] = Field(default_factory=list, max_length=MAX_ROLE_ACTORS)
-    targets: list[str] = Field(default_factory=list, max_length=MAX_ROLE_ACTORS)
-    date_text: str | None = Field(default=None, max_length=40)
-
-
 class EventsAnswer(BaseModel):
     events: list[StageEvent] = Field(default_factory=list, max_length=MAX_STAGE_EVENTS)
 
@@ -158,20 +147,6 @@ def event_answer_model(sentence_numbers: list[int], actor_names: list[str]) -> t
     )
 
 
-def sentence_event_model(actor_names: list[str]) -> type[SentenceEvent]:
-    """SentenceEvent whose type may be NONE and whose actors are this article's names."""
-    types = _choice("EventTypeOrNone", [*(t.value for t in EventType), NO_EVENT])
-    names = _choice("ActorName", actor_names)
-    return create_model(
-        "SentenceEvent",
-        __base__=SentenceEvent,
-        __doc__=SentenceEvent.__doc__,
-        event_type=(types, SentenceEvent.model_fields["event_type"]),
-        sources=(_list_of(names), Field(default_factory=list, max_length=MAX_ROLE_ACTORS)),
-        targets=(_list_of(names), Field(default_factory=list, max_length=MAX_ROLE_ACTORS)),
-    )
-
-
 def speaker_answer_model(quote_numbers: list[int], actor_names: list[str]) -> type[SpeakersAnswer]:
     """SpeakersAnswer with one entry per quotation, speakers limited to the actor names."""
     numbers = _choice("QuoteNumber", quote_numbers)
@@ -192,11 +167,3 @@ def speaker_answer_model(quote_numbers: list[int], actor_names: list[str]) -> ty
             Field(default_factory=list, min_length=count, max_length=count),
         ),
     )
-
-
-STAGE_SCHEMAS: tuple[type[BaseModel], ...] = (
-    ActorsAnswer,
-    EventsAnswer,
-    SentenceEvent,
-    SpeakersAnswer,
-)

@@ -89,3 +89,20 @@ def name_key(name: str) -> str:
     folded = re.sub(r"[^\w\s]", " ", folded)
     folded = _ANY_SPACE.sub(" ", folded).strip()
     return folded.removeprefix("the ")
+
+
+# ---- word lists shared by the rules ---------------------------------------------------------
+
+# Pronouns that can be the subject of a speech verb ("he said"): a quote's speaker mention.
+SUBJECT_PRONOUNS = frozenset({"i", "we", "he", "she", "it", "they"})
+# Every pronoun: never an actor's name, alias or mention (nor a benchmark's role filler).
+PRONOUNS = SUBJECT_PRONOUNS | frozenset(
+    {"me", "my", "mine", "us", "our", "ours", "you", "your", "yours", "him", "his", "her",
+     "hers", "its", "them", "their", "theirs", "who", "whom", "whose", "which", "that", "this",
+     "these", "those", "itself", "themselves", "himself", "herself"}
+)  # fmt: skip
+# Function words inside names: skipped in acronyms ("Syrian Observatory for Human Rights" is
+# SOHR) and not counted as a name's content words ("the Islamic State" is a proper name).
+MINOR_WORDS = frozenset(
+    {"of", "for", "the", "and", "on", "in", "to", "de", "du", "la", "al", "el"}
+)  # fmt: skip

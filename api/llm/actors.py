@@ -243,9 +243,12 @@ def _first(values: Iterable[str | None]) -> str | None:
 class SpeakerMention(Protocol):
     """A quotation's attribution as stage 0 found it (api.llm.quotes_by_pattern)."""
 
-    number: int
-    start: int
-    mention: str | None
+    @property
+    def number(self) -> int: ...
+    @property
+    def start(self) -> int: ...
+    @property
+    def mention(self) -> str | None: ...
 
 
 def speakers_by_mention(

@@ -115,13 +115,11 @@ def strip_quote_marks(quote: str) -> str:
 
 def align_actor(actor: Actor, text: str) -> GroundedActor:
     spans = [s for name in (actor.name, *actor.aliases) for s in find_mentions(name, text)]
-    return GroundedActor.model_validate(actor, update={"mentions": without_overlaps(spans)})
+    return GroundedActor(**dict(actor), mentions=without_overlaps(spans))
 
 
 def _align_event(event: Event, text: str) -> GroundedEvent:
-    return GroundedEvent.model_validate(
-        event, update={"evidence_span": align(event.evidence, text)}
-    )
+    return GroundedEvent(**dict(event), evidence_span=align(event.evidence, text))
 
 
 def _align_quote(quote: Quote, text: str) -> GroundedQuote:
@@ -129,7 +127,7 @@ def _align_quote(quote: Quote, text: str) -> GroundedQuote:
     speaker_span = None
     if quote.speaker_mention and quote.speaker_mention.strip():
         speaker_span = _speaker_span(quote.speaker_mention, text, span)
-    return GroundedQuote.model_validate(quote, update={"span": span, "speaker_span": speaker_span})
+    return GroundedQuote(**dict(quote), span=span, speaker_span=speaker_span)
 
 
 def _speaker_span(mention: str, text: str, quote_span: Span) -> Span:

@@ -1,4 +1,4 @@
-"""One article in, one ExtractionOutcome out: prompt, instructor call with re-asks, grounding.
+"""One article in, one ExtractionOutcome out: chunks, the prompt's pipeline, enrichment.
 
 Built once (in the app's lifespan, the worker, the CLI or the eval runner) from Settings; then
 `extract(article)` never raises for a model failure: it returns an outcome whose status says
@@ -8,29 +8,28 @@ what happened (succeeded / invalid / failed) with attempts, tokens and every raw
 from __future__ import annotations
 
 import datetime as dt
-import json
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from dataclasses import dataclass
+from typing import TypeVar
 
 import httpx2
 import openai
 import structlog
 from instructor.core import IncompleteOutputException, InstructorRetryException
-from instructor.core.hooks import HookName, Hooks
 
 from api.config import LLMBackend, Settings
-from api.llm.chunking import Chunk, combine, drop_overlap_duplicates, split_into_chunks
+from api.llm.actors import AliasTable
+from api.llm.calls import CallLog, ModelCaller
+from api.llm.chunking import combine, drop_overlap_duplicates, split_into_chunks
 from api.llm.client import build_client, weights_sha256_for
 from api.llm.dates import parse_dateline
-from api.llm.grounding import ground
-from api.llm.outcome import ArticleInput, ExtractionOutcome, OutcomeStatus, Provenance, Usage
-from api.llm.prompts import load_prompt, schema_sha256
+from api.llm.enrichment import ArticleContext, enrich
+from api.llm.pipelines import ArticleChunk, Pipeline, pipeline_for
+from api.llm.prompts import load_prompt
 from api.llm.recording import RecordingMeta, RecordingMissing, public_url
-from api.llm.resolution import AliasTable
-from api.llm.staged import StagedPipeline, stage_schema_sha256
 from api.llm.transport import CallStats, track_calls
+from schemas.contract import ArticleInput, ExtractionOutcome, OutcomeStatus, Provenance, Usage
 from schemas.extraction import ArticleExtraction
 
 log = structlog.get_logger(__name__)
@@ -40,46 +39,18 @@ _STATUS_RANK = {OutcomeStatus.SUCCEEDED: 0, OutcomeStatus.INVALID: 1, OutcomeSta
 
 
 @dataclass
-class _CallLog:
-    """Filled by instructor hooks during one `create`: every attempt, answer and error."""
-
-    attempts: int = 0
-    usage: Usage = field(default_factory=Usage)
-    raw_outputs: list[str] = field(default_factory=list)
-    last_parse_error: str | None = None
-
-    def hooks(self) -> Hooks:
-        hooks = Hooks()
-        hooks.on(HookName.COMPLETION_KWARGS, self._on_call)
-        hooks.on(HookName.COMPLETION_RESPONSE, self._on_response)
-        hooks.on(HookName.PARSE_ERROR, self._on_parse_error)
-        return hooks
-
-    def _on_call(self, *_args: Any, **_kwargs: Any) -> None:
-        self.attempts += 1
-
-    def _on_response(self, response: Any) -> None:
-        usage = getattr(response, "usage", None)
-        if usage is not None:
-            self.usage.add(usage.prompt_tokens or 0, usage.completion_tokens or 0)
-        self.raw_outputs.append(_raw_answer(response))
-
-    def _on_parse_error(self, error: Exception, **_kwargs: Any) -> None:
-        self.last_parse_error = str(error)
-
-
-@dataclass
 class _ChunkResult:
     status: OutcomeStatus
     extraction: ArticleExtraction | None
     error: str | None
-    calls: _CallLog
+    calls: CallLog
     stats: CallStats
 
 
 class Extractor:
-    """Holds the model client, the prompt and the schema sha; extracts one article at a time
-    (safe to share between threads: per-call state lives in hooks and context variables)."""
+    """Holds the model client, the prompt's pipeline and the alias table; extracts one article
+    at a time (safe to share between threads: per-call state lives in hooks and context
+    variables). It only chunks, runs the pipeline, enriches and builds the outcome."""
 
     def __init__(
         self,
@@ -93,14 +64,13 @@ class Extractor:
         (tests pass an httpx2.MockTransport); `sleep` is the transport's backoff sleep."""
         self.settings = settings
         self.prompt = load_prompt(settings.prompt_id, settings.prompt_version)
-        staged = self.prompt.pipeline == "staged"  # the prompt file declares its pipeline
-        self.schema_sha256 = stage_schema_sha256() if staged else schema_sha256(ArticleExtraction)
+        factory = pipeline_for(self.prompt)  # the prompt file declares its pipeline
         self.aliases = aliases if aliases is not None else AliasTable.load(settings.aliases_file)
         self.provenance = Provenance(
             prompt_id=self.prompt.ref.id,
             prompt_version=self.prompt.ref.version,
             prompt_sha256=self.prompt.ref.sha256,
-            schema_sha256=self.schema_sha256,
+            schema_sha256=factory.schema_sha256(),
             model=settings.resolved_llm_model,
             base_url=public_url(settings.resolved_llm_base_url),
             backend=settings.llm_backend.value,
@@ -108,37 +78,37 @@ class Extractor:
             weights_sha256=weights_sha256_for(settings),
         )
         meta = RecordingMeta(
-            model=self.provenance.model,
-            weights_sha256=self.provenance.weights_sha256,
-            backend=self.provenance.backend,
-            base_url=self.provenance.base_url,
+            **self.provenance.model_dump(include=set(RecordingMeta.model_fields)),
             prompt=self.prompt.ref,
-            schema_sha256=self.schema_sha256,
         )
         self.client = build_client(settings, meta=meta, network=network, sleep=sleep)
-        self.staged = (
-            StagedPipeline(
-                self.client,
-                self.prompt,
-                model=self.provenance.model,
-                max_reasks=settings.llm_max_reasks,
-                temperature=settings.llm_temperature,
-                max_tokens=settings.llm_max_tokens,
-            )
-            if staged
-            else None
+        caller = ModelCaller(
+            client=self.client,
+            model=self.provenance.model,
+            max_reasks=settings.llm_max_reasks,
+            temperature=settings.llm_temperature,
+            max_tokens=settings.llm_max_tokens,
         )
+        self.pipeline: Pipeline = factory(self.prompt, caller)
 
     def extract(self, article: ArticleInput) -> ExtractionOutcome:
         started = time.perf_counter()
         article_date = article_date_of(article)
-        chunks = split_into_chunks(
+        pieces = split_into_chunks(
             article.text, self.settings.chunk_chars, self.settings.chunk_overlap_chars
         )
-        results = [
-            self._extract_chunk(article, chunk, number, len(chunks), article_date)
-            for number, chunk in enumerate(chunks, start=1)
+        chunks = [
+            ArticleChunk(
+                text=piece.text,
+                title=article.title,
+                dateline=article.dateline,
+                article_date=article_date,
+                number=number,
+                count=len(pieces),
+            )
+            for number, piece in enumerate(pieces, start=1)
         ]
+        results = [self._extract_chunk(chunk) for chunk in chunks]
         status = max((r.status for r in results), key=_STATUS_RANK.__getitem__)
         errors = [
             f"chunk {n} of {len(results)}: {r.error}" if len(results) > 1 else r.error
@@ -151,12 +121,11 @@ class Extractor:
         extractions = [r.extraction for r in results if r.extraction is not None]
         result = None
         if extractions:
-            grounded = ground(
-                combine(extractions) if len(extractions) > 1 else extractions[0],
-                text=article.text,
-                article_date=article_date,
-                aliases=self.aliases,
+            answer = combine(extractions) if len(extractions) > 1 else extractions[0]
+            context = ArticleContext(
+                text=article.text, article_date=article_date, aliases=self.aliases
             )
+            grounded = enrich(answer, context)
             result = drop_overlap_duplicates(grounded) if len(chunks) > 1 else grounded
         outcome = ExtractionOutcome(
             status=status,
@@ -180,45 +149,11 @@ class Extractor:
         )
         return outcome
 
-    def _extract_chunk(
-        self,
-        article: ArticleInput,
-        chunk: Chunk,
-        number: int,
-        count: int,
-        article_date: dt.date | None,
-    ) -> _ChunkResult:
-        calls = _CallLog()
-        if self.staged is not None:
-            with track_calls() as stats:
-                try:
-                    extraction = self.staged.extract(
-                        chunk.text, title=article.title, article_date=article_date, calls=calls
-                    )
-                except Exception as error:  # a model failure is an outcome, never an exception
-                    status, reason = classify_failure(error, calls, self.settings.llm_max_tokens)
-                    return _ChunkResult(status, None, reason, calls, stats)
-            return _ChunkResult(OutcomeStatus.SUCCEEDED, extraction, None, calls, stats)
-        messages = self.prompt.render(
-            title=article.title,
-            dateline=article.dateline,
-            article_date=article_date.isoformat() if article_date else None,
-            text=chunk.text,
-            chunk_number=number,
-            chunk_count=count,
-        )
+    def _extract_chunk(self, chunk: ArticleChunk) -> _ChunkResult:
+        calls = CallLog()
         with track_calls() as stats:
             try:
-                extraction = self.client.create(
-                    model=self.provenance.model,
-                    response_model=ArticleExtraction,
-                    messages=messages,  # type: ignore[arg-type]
-                    context={"article_text": chunk.text, "article_date": article_date},
-                    max_retries=self.settings.llm_max_reasks,
-                    temperature=self.settings.llm_temperature,
-                    max_tokens=self.settings.llm_max_tokens,
-                    hooks=calls.hooks(),
-                )
+                extraction = self.pipeline.extract(chunk, calls)
             except Exception as error:  # a model failure is an outcome, never an exception
                 status, reason = classify_failure(error, calls, self.settings.llm_max_tokens)
                 return _ChunkResult(status, None, reason, calls, stats)
@@ -243,7 +178,7 @@ def article_date_of(article: ArticleInput) -> dt.date | None:
 
 
 def classify_failure(
-    error: Exception, calls: _CallLog, max_tokens: int
+    error: Exception, calls: CallLog, max_tokens: int
 ) -> tuple[OutcomeStatus, str]:
     """INVALID when the model answered but never passed validation; FAILED otherwise."""
     if isinstance(error, IncompleteOutputException):
@@ -282,16 +217,3 @@ def _find_in_chain(error: BaseException, kind: type[_E]) -> _E | None:
         seen.add(id(current))
         current = current.__cause__ or current.__context__
     return None
-
-
-def _raw_answer(response: Any) -> str:
-    """What the model generated: the tool call's arguments, else the message text."""
-    try:
-        message = response.choices[0].message
-    except (AttributeError, IndexError):
-        return str(response)
-    calls = getattr(message, "tool_calls", None) or []
-    arguments = [c.function.arguments for c in calls if getattr(c, "function", None)]
-    if arguments:
-        return arguments[0] if len(arguments) == 1 else json.dumps(arguments)
-    return str(getattr(message, "content", "") or "")

@@ -4,7 +4,9 @@ A released prompt has its sha256 in `prompts/prompts.lock`; loading one whose by
 the lock is refused, so a stored extraction's prompt ref always names the text that produced it.
 A file not in the lock is a draft: it loads (for iteration) and a test fails until it is locked.
 
-Each prompt file holds two Jinja blocks, `system` and `user`, rendered into chat messages.
+A prompt file declares the pipeline it drives (`{% block pipeline %}staged{% endblock %}`; none
+declared: the single-call pipeline) and holds the Jinja blocks that pipeline renders
+(api.llm.pipelines).
 """
 
 from __future__ import annotations
@@ -16,28 +18,15 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel
 
 import prompts as _prompts_package
+from schemas.contract import PromptRef
 
 PROMPTS_DIR = Path(_prompts_package.__file__).resolve().parent
 LOCK_FILE_NAME = "prompts.lock"
 PROMPT_SUFFIX = ".jinja"
 MESSAGE_BLOCKS = ("system", "user")
-
-
-class PromptRef(BaseModel):
-    """Which prompt text produced an extraction."""
-
-    model_config = ConfigDict(frozen=True)
-
-    id: str
-    version: str
-    sha256: str
-
-    @property
-    def label(self) -> str:
-        return f"{self.id}@{self.version}"
 
 
 class PromptIntegrityError(RuntimeError):

@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from api.llm.sentences import Sentence
+from api.llm.sentences import Sentence, strip_span
 from schemas.extraction import QuoteKind
 
 # Verbs that introduce reported speech (indirect candidates need one of these).
@@ -94,7 +94,10 @@ def find_quote_candidates(text: str, sentences: list[Sentence]) -> list[QuoteCan
                 previous_attribution = (sentence.paragraph, cue, mention)
             for match in quoted:
                 group = 1 if match.group(1) is not None else 2
-                start, end = _trim(sentence.text, match.start(group), match.end(group))
+                # labels never keep a trailing comma
+                start, end = strip_span(
+                    sentence.text, match.start(group), match.end(group), trailing=","
+                )
                 if start >= end:
                     continue
                 kind = QuoteKind.DIRECT if direct else QuoteKind.PARTIAL
@@ -201,7 +204,7 @@ def indirect_clauses(sentence: str) -> list[tuple[int, int, str, str | None]]:
         inverted = before.rstrip().endswith(",") and after.lstrip()[:1].isupper()
         if inverted or (len(attribution_words) <= 6 and len(_WORD.findall(after)) <= 4):
             # `CLAUSE, a war monitor said (on Monday).` / `CLAUSE, said Omar Rahmoun, a ...`
-            start, end = _trim(sentence, 0, comma)
+            start, end = strip_span(sentence, 0, comma, trailing=",")
             mention = speaker_mention(after if inverted else before[comma + 1 :])
             return [(start, end, cue, mention)] if end - start >= 10 else []
     subject = re.split(r"\s(?:but|and|while|as)\s", before)[-1]
@@ -225,7 +228,7 @@ def indirect_clauses(sentence: str) -> list[tuple[int, int, str, str | None]]:
 def _clause(
     sentence: str, start: int, end: int, cue: str, mention: str | None
 ) -> list[tuple[int, int, str, str | None]]:
-    start, end = _trim(sentence, start, end)
+    start, end = strip_span(sentence, start, end, trailing=",")
     if end > start and sentence[end - 1] in ".!?":
         end -= 1
     return [(start, end, cue, mention)] if end - start >= 10 else []
@@ -247,12 +250,3 @@ def _is_direct(outside: str) -> bool:
     if stripped.startswith("…") or not _WORD.findall(stripped.replace("…", " ")):
         return True
     return bool(re.search(r":\s*…", stripped))
-
-
-def _trim(text: str, start: int, end: int) -> tuple[int, int]:
-    """Without surrounding spaces and a trailing comma (labels never keep it)."""
-    while start < end and text[start].isspace():
-        start += 1
-    while end > start and (text[end - 1].isspace() or text[end - 1] == ","):
-        end -= 1
-    return start, end

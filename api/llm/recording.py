@@ -23,8 +23,9 @@ import structlog
 from openai import OpenAIError
 from pydantic import BaseModel
 
-from api.llm.prompts import PromptRef, canonical_json
+from api.llm.prompts import canonical_json
 from api.llm.transport import current_stats
+from schemas.contract import PromptRef
 
 log = structlog.get_logger(__name__)
 

@@ -50,7 +50,7 @@ def split_sentences(text: str) -> list[Sentence]:
     """Every sentence of `text`, in order, with `text[s.start:s.end] == s.text`."""
     spans: list[tuple[int, int, int]] = []
     for paragraph, match in enumerate(_PARAGRAPH.finditer(text)):
-        start, end = _strip(text, match.start(), match.end())
+        start, end = strip_span(text, match.start(), match.end())
         if start >= end:
             continue
         dateline = _DATELINE.match(text, start, end)
@@ -87,7 +87,7 @@ def _split_paragraph(text: str, start: int, end: int) -> list[tuple[int, int]]:
         while piece_start < end and text[piece_start].isspace():
             piece_start += 1
     if piece_start < end:
-        pieces.append(_strip(text, piece_start, end))
+        pieces.append(strip_span(text, piece_start, end))
     return [p for p in pieces if p[0] < p[1]]
 
 
@@ -122,9 +122,10 @@ def _inside_quotation(text: str, start: int, position: int) -> bool:
     return segment.count('"') % 2 == 1
 
 
-def _strip(text: str, start: int, end: int) -> tuple[int, int]:
+def strip_span(text: str, start: int, end: int, trailing: str = "") -> tuple[int, int]:
+    """`text[start:end]` without surrounding whitespace (nor, at its end, `trailing` chars)."""
     while start < end and text[start].isspace():
         start += 1
-    while end > start and text[end - 1].isspace():
+    while end > start and (text[end - 1].isspace() or text[end - 1] in trailing):
         end -= 1
     return start, end

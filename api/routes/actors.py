@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from api import crud, presenters
+from api import browse, presenters
 from api.deps import PaginationDep, SessionDep
 from schemas.api import CanonicalActorPublic, Page
 from schemas.extraction import ActorKind
@@ -23,7 +23,7 @@ def list_actors(
 ) -> Page[CanonicalActorPublic]:
     """Canonical actors with their aliases and how many articles, events and quotes of the
     current extractions involve them."""
-    summaries, total = crud.list_actors(
+    summaries, total = browse.list_actors(
         session=session,
         name=name,
         kind=kind.value if kind else None,

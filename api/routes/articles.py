@@ -16,8 +16,9 @@ from api.deps import (
     SettingsDep,
     get_article_or_404,
 )
-from api.jobs import rerun_article, submit_article, wait_for_job
+from api.jobs import wait_for_job
 from api.models import Article, ExtractionJob, JobStatus
+from api.service import ArticleTooLong, check_length, rerun_article, submit_article
 from schemas.api import (
     ArticleBatchIn,
     ArticleBatchSubmitted,
@@ -41,13 +42,13 @@ WaitQuery = Annotated[
 ]
 
 
-def _check_length(article: ArticleIn, limit: int, where: str = "text") -> None:
-    if len(article.text) > limit:
+def _check_length(article: ArticleIn, settings: SettingsDep, where: str = "text") -> None:
+    try:
+        check_length(article, settings, where)
+    except ArticleTooLong as error:
         raise HTTPException(
-            status_code=status.HTTP_413_CONTENT_TOO_LARGE,
-            detail=f"{where} has {len(article.text)} characters; the limit is {limit} "
-            "(WIRECODER_MAX_ARTICLE_CHARS)",
-        )
+            status_code=status.HTTP_413_CONTENT_TOO_LARGE, detail=str(error)
+        ) from None
 
 
 def _respond(
@@ -69,7 +70,9 @@ def _respond(
         if JobStatus(job.status).finished:
             response.status_code = status.HTTP_200_OK
             if job.status == JobStatus.SUCCEEDED:
-                extraction = presenters.extraction_of(session, job)
+                extraction = presenters.extraction_public(
+                    crud.extraction_rows(session=session, job=job)
+                )
     return ArticleSubmitted(
         article_id=article.id,
         article_created=created,
@@ -100,11 +103,11 @@ def submit(
     wait: WaitQuery = None,
 ) -> ArticleSubmitted:
     """Store an article and queue its extraction; the job's URL is in the Location header."""
-    _check_length(article_in, settings.max_article_chars)
-    article, created, job = submit_article(
+    _check_length(article_in, settings)
+    done = submit_article(
         session=session, queue=queue, provenance=extractor.provenance, article_in=article_in
     )
-    return _respond(response, session, engine, article, created, job, wait)
+    return _respond(response, session, engine, done.article, done.article_created, done.job, wait)
 
 
 @router.post(
@@ -122,16 +125,18 @@ def submit_batch(
 ) -> ArticleBatchSubmitted:
     """Store up to 100 articles and queue their extractions (all or nothing on bad input)."""
     for index, article_in in enumerate(batch.articles):
-        _check_length(article_in, settings.max_article_chars, f"articles[{index}].text")
+        _check_length(article_in, settings, f"articles[{index}].text")
     items = []
     for article_in in batch.articles:
-        article, created, job = submit_article(
+        done = submit_article(
             session=session, queue=queue, provenance=extractor.provenance, article_in=article_in
         )
-        assert article.id is not None
+        assert done.article.id is not None
         items.append(
             ArticleSubmitted(
-                article_id=article.id, article_created=created, job=presenters.job_ref(job)
+                article_id=done.article.id,
+                article_created=done.article_created,
+                job=presenters.job_ref(done.job),
             )
         )
     return ArticleBatchSubmitted(items=items)
@@ -147,7 +152,8 @@ def list_articles(session: SessionDep, page: PaginationDep) -> Page[ArticleSumma
 @router.get("/{article_id}", response_model=ArticlePublic, responses={404: {}})
 def read_article(article_id: int, session: SessionDep) -> ArticlePublic:
     """An article with its current extraction and every extraction job."""
-    return presenters.article_public(session, get_article_or_404(session, article_id))
+    article = get_article_or_404(session, article_id)
+    return presenters.article_public(article, *crud.article_rows(session=session, article=article))
 
 
 @router.post(

@@ -15,11 +15,12 @@ from fastapi.responses import StreamingResponse
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
-from api import crud, presenters
+from api import browse, crud, presenters
 from api.deps import EngineDep, PaginationDep, SessionDep
 from api.models import ActorRole, Article
 from schemas.api import EventActorPublic, EventPublic, Page
-from schemas.extraction import EventMode, EventStatus, EventType
+from schemas.extraction import EventMode, EventStatus, EventType, Location
+from schemas.grounded import Span
 
 router = APIRouter(prefix="/v1/events", tags=["events"])
 
@@ -77,10 +78,10 @@ def event_filters(
         str | None, Query(description="Part of the place, admin area or country")
     ] = None,
     article_id: int | None = None,
-) -> crud.EventFilters:
+) -> browse.EventFilters:
     if since and until and since > until:
         raise HTTPException(status_code=422, detail=f"since {since} is after until {until}")
-    return crud.EventFilters(
+    return browse.EventFilters(
         event_type=event_type.value if event_type else None,
         mode=mode.value if mode else None,
         status=status.value if status else None,
@@ -93,16 +94,18 @@ def event_filters(
     )
 
 
-FiltersDep = Annotated[crud.EventFilters, Depends(event_filters)]
+FiltersDep = Annotated[browse.EventFilters, Depends(event_filters)]
 
 
 @router.get("", response_model=Page[EventPublic])
 def list_events(session: SessionDep, filters: FiltersDep, page: PaginationDep) -> Page[EventPublic]:
     """Events of every article's current extraction, newest date first."""
-    rows, total = crud.list_events(
+    rows, total = browse.list_events(
         session=session, filters=filters, limit=page.limit, offset=page.offset
     )
-    return page.of(presenters.events_public(session, rows), total)
+    return page.of(
+        presenters.events_public(rows, *crud.event_rows(session=session, events=rows)), total
+    )
 
 
 @router.get(
@@ -139,16 +142,18 @@ def _csv_lines(rows: Iterator[dict[str, object]]) -> Iterator[str]:
     yield buffer.getvalue()
 
 
-def _export_rows(engine: Engine, filters: crud.EventFilters) -> Iterator[dict[str, object]]:
+def _export_rows(engine: Engine, filters: browse.EventFilters) -> Iterator[dict[str, object]]:
     offset = 0
     while True:
         with Session(engine) as session:
-            events, _ = crud.list_events(
+            events, _ = browse.list_events(
                 session=session, filters=filters, limit=EXPORT_BATCH, offset=offset
             )
             if not events:
                 return
-            public = presenters.events_public(session, events)
+            public = presenters.events_public(
+                events, *crud.event_rows(session=session, events=events)
+            )
             ids = {e.article_id for e in events}
             articles = {
                 a.id: a for a in session.exec(select(Article).where(col(Article.id).in_(ids)))
@@ -164,7 +169,8 @@ def _names(actors: list[EventActorPublic]) -> list[str]:
 
 def _acled_row(event: EventPublic, article: Article) -> dict[str, object]:
     sources, targets = _names(event.sources), _names(event.targets)
-    location = event.location
+    location = event.location or Location()
+    span = event.evidence_span or Span(text=event.evidence)
     return {
         "event_id_cnty": f"WC{event.id}",
         "event_date": event.date.isoformat() if event.date else "",
@@ -179,17 +185,17 @@ def _acled_row(event: EventPublic, article: Article) -> dict[str, object]:
         "country": location.country or "",
         "admin1": location.admin_area or "",
         "location": location.place or "",
-        "geo_precision": _GEO_PRECISION.get(location.precision or "", ""),
+        "geo_precision": _GEO_PRECISION.get(location.precision, ""),
         "source": article.source or "",
         "source_url": article.url or "",
         "notes": event.summary,
         "fatalities": event.fatalities if event.fatalities is not None else "",
-        "plover_event_type": event.event_type,
-        "plover_mode": event.mode or "",
-        "status": event.status,
-        "evidence": event.evidence.text,
-        "evidence_start": event.evidence.start if event.evidence.start is not None else "",
-        "evidence_end": event.evidence.end if event.evidence.end is not None else "",
+        "plover_event_type": event.event_type.value,
+        "plover_mode": event.mode.value if event.mode else "",
+        "status": event.status.value,
+        "evidence": event.evidence,
+        "evidence_start": span.start if span.start is not None else "",
+        "evidence_end": span.end if span.end is not None else "",
         "article_id": event.article_id,
         "job_id": event.job_id,
     }

@@ -24,7 +24,7 @@ def health(session: SessionDep, extractor: ExtractorDep, queue: JobQueueDep) -> 
         status="ok",
         database=bind.dialect.name,
         job_queue=queue.name,
-        prompt=f"{provenance.prompt_id}@{provenance.prompt_version}",
+        prompt=provenance.prompt.label,
         model=provenance.model,
         base_url=provenance.base_url,
     )

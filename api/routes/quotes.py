@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from api import crud, presenters
+from api import browse, crud, presenters
 from api.deps import PaginationDep, SessionDep
 from schemas.api import Page, QuotePublic
 
@@ -23,11 +23,13 @@ def list_quotes(
     article_id: int | None = None,
 ) -> Page[QuotePublic]:
     """Quotes with their speakers and offsets into the article."""
-    rows, total = crud.list_quotes(
+    rows, total = browse.list_quotes(
         session=session,
         speaker=speaker,
         article_id=article_id,
         limit=page.limit,
         offset=page.offset,
     )
-    return page.of(presenters.quotes_public(session, rows), total)
+    return page.of(
+        presenters.quotes_public(rows, crud.quote_canonicals(session=session, quotes=rows)), total
+    )

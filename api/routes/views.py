@@ -11,9 +11,10 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
-from api import presenters
+from api import crud, presenters
 from api.deps import SessionDep, get_article_or_404
-from schemas.api import ExtractionPublic, SpanPublic
+from schemas.api import ExtractionPublic
+from schemas.grounded import Span
 
 router = APIRouter(tags=["views"])
 templates = Jinja2Templates(directory=str(Path(__file__).resolve().parent.parent / "templates"))
@@ -37,15 +38,15 @@ class Segment:
 def marks_of(extraction: ExtractionPublic) -> list[Mark]:
     marks: list[Mark] = []
 
-    def add(span: SpanPublic | None, kind: str, label: str) -> None:
-        if span and span.start is not None and span.end is not None and span.alignment != "none":
+    def add(span: Span | None, kind: str, label: str) -> None:
+        if span and span.start is not None and span.end is not None and span.grounded:
             marks.append(Mark(span.start, span.end, kind, f"{label} ({span.alignment})"))
 
     for quote in extraction.quotes:
         add(quote.span, "quote", f"quote by {quote.speaker or 'unknown speaker'}")
         add(quote.speaker_span, "speaker", f"speaker: {quote.speaker}")
     for event in extraction.events:
-        add(event.evidence, "evidence", f"{event.event_type} evidence: {event.summary}")
+        add(event.evidence_span, "evidence", f"{event.event_type} evidence: {event.summary}")
     for actor in extraction.actors:
         for mention in actor.mentions:
             add(mention, "actor", f"actor: {actor.canonical_name or actor.name}")
@@ -75,7 +76,9 @@ def segments(text: str, marks: list[Mark]) -> list[Segment]:
 def view_article(article_id: int, request: Request, session: SessionDep) -> HTMLResponse:
     """The article with its current extraction highlighted."""
     article = get_article_or_404(session, article_id)
-    public = presenters.article_public(session, article)
+    public = presenters.article_public(
+        article, *crud.article_rows(session=session, article=article)
+    )
     extraction = public.extraction
     return templates.TemplateResponse(
         request,

@@ -26,7 +26,7 @@ def make_client(settings: Settings, fake_extractor: Any) -> Iterator[ClientFacto
         extractor: Any = None, *, defer: bool = False, app_settings: Settings | None = None
     ) -> Iterator[TestClient]:
         def inline(ctx: JobContext) -> InlineJobQueue:
-            return InlineJobQueue(ctx, defer=defer)
+            return InlineJobQueue(ctx, defer=defer, sleep=lambda _s: None)
 
         app = create_app(
             app_settings or settings,

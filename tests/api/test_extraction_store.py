@@ -10,9 +10,8 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect
 from sqlmodel import Session, SQLModel, func, select
 
-from api import crud, extraction_store
+from api import browse, crud, extraction_store
 from api.db import make_engine, upgrade_database
-from api.llm.outcome import ExtractionOutcome
 from api.models import (
     ActorAlias,
     ArticleActor,
@@ -23,6 +22,7 @@ from api.models import (
     JobStatus,
     Quote,
 )
+from schemas.contract import ArticleInput, ExtractionOutcome
 
 
 def _count(session: Session, model: Any) -> int:
@@ -87,7 +87,7 @@ def _stored_job(engine: Any, seed_text: str, extractor: Any) -> tuple[int, Extra
             session=session, article=article, provenance=extractor.provenance
         )
         assert job.id is not None
-        outcome = extractor.extract(crud.article_input(article))
+        outcome = extractor.extract(ArticleInput.of(article))
         extraction_store.record_outcome(session=session, job_id=job.id, outcome=outcome, final=True)
         return job.id, outcome
 
@@ -107,11 +107,13 @@ def test_succeeded_outcome_is_stored_with_offsets(
     assert len(rows.events) == len(outcome.result.events)
     assert len(rows.quotes) == len(outcome.result.quotes)
     for quote in rows.quotes:
-        assert quote.start is not None and quote.end is not None
-        assert article_text[quote.start : quote.end] == quote.text
+        span = quote.span
+        assert span is not None and span["start"] is not None and span["end"] is not None
+        assert article_text[span["start"] : span["end"]] == quote.text
     for event in rows.events:
-        assert event.evidence_start is not None and event.evidence_end is not None
-        assert article_text[event.evidence_start : event.evidence_end] == event.evidence
+        span = event.evidence_span
+        assert span is not None and span["start"] is not None and span["end"] is not None
+        assert article_text[span["start"] : span["end"]] == event.evidence
     sello = next(a for a in rows.actors if a.name == "Talal Sello")
     assert all(article_text[m["start"] : m["end"]] == m["text"] for m in sello.mentions)
     assert {ea.role for eas in rows.event_actors.values() for ea in eas} == {"source", "target"}
@@ -126,8 +128,10 @@ def test_actors_resolve_to_one_canonical_actor_across_articles(
     with Session(engine) as session:
         assert _count(session, ArticleActor) == 14
         assert _count(session, CanonicalActor) == 7
-        sdf = crud.canonical_ids_for_name(session=session, name="sdf")
-        assert sdf == crud.canonical_ids_for_name(session=session, name="Syrian Democratic Forces")
+        sdf = browse.canonical_ids_for_name(session=session, name="sdf")
+        assert sdf == browse.canonical_ids_for_name(
+            session=session, name="Syrian Democratic Forces"
+        )
         aliases = set(session.exec(select(ActorAlias.alias)).all())
     assert {"SDF", "RCC", "IS", "Syrian Democratic Forces"} <= aliases
     # descriptions are not names to share across articles
@@ -156,7 +160,7 @@ def test_rerun_replaces_rows_of_the_same_job(engine: Any, seed: Any, fake_extrac
         job = crud.requeue_job(session=session, job=session.get_one(ExtractionJob, job_id))
         assert job.status == JobStatus.QUEUED and job.workflow_id.endswith(".2")
         outcome = fake_extractor.extract(
-            crud.article_input(session.get_one(crud.Article, job.article_id))
+            ArticleInput.of(session.get_one(crud.Article, job.article_id))
         )
         extraction_store.record_outcome(session=session, job_id=job_id, outcome=outcome, final=True)
         assert _count(session, Event) == 4
@@ -173,10 +177,10 @@ def test_failed_try_accumulates_usage_until_final(
             session=session, article=article, provenance=extractor.provenance
         )
         assert job.id is not None
-        first = extractor.extract(crud.article_input(article))
+        first = extractor.extract(ArticleInput.of(article))
         extraction_store.record_outcome(session=session, job_id=job.id, outcome=first, final=False)
         assert session.get_one(ExtractionJob, job.id).status == JobStatus.QUEUED
-        second = extractor.extract(crud.article_input(article))
+        second = extractor.extract(ArticleInput.of(article))
         job = extraction_store.record_outcome(
             session=session, job_id=job.id, outcome=second, final=False
         )
@@ -196,7 +200,7 @@ def test_current_extraction_is_the_latest_succeeded(
         old, new = session.get_one(ExtractionJob, old_id), session.get_one(ExtractionJob, new_id)
         assert new.is_current and not old.is_current
         assert _count(session, Event) == 8  # the old extraction is kept
-        events, total = crud.list_events(session=session, filters=crud.EventFilters(), limit=50)
+        events, total = browse.list_events(session=session, filters=browse.EventFilters(), limit=50)
         assert total == 4 and {e.job_id for e in events} == {new_id}
 
 
@@ -205,8 +209,8 @@ def test_event_filters(engine: Any, seed: Any, fake_extractor: Any) -> None:
 
     def total(**filters: Any) -> int:
         with Session(engine) as session:
-            return crud.list_events(
-                session=session, filters=crud.EventFilters(**filters), limit=50
+            return browse.list_events(
+                session=session, filters=browse.EventFilters(**filters), limit=50
             )[1]
 
     assert total() == 4

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from api import jobs, serve_cli
+from api import llm, serve_cli
 from api.cli import app
 from api.config import Settings
 
@@ -19,7 +19,7 @@ runner = CliRunner()
 @pytest.fixture
 def cli_env(settings: Settings, fake_extractor: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
     monkeypatch.setattr(serve_cli, "get_settings", lambda: settings)
-    monkeypatch.setattr(jobs, "build_extractor", lambda _settings: fake_extractor)
+    monkeypatch.setattr(llm, "build_extractor", lambda _settings: fake_extractor)
     return fake_extractor
 
 
@@ -73,5 +73,5 @@ def test_ingest_is_resumable(cli_env: Any, tmp_path: Path, seed: Any) -> None:
 
 def test_db_upgrade(cli_env: Any) -> None:
     result = runner.invoke(app, ["db", "upgrade"])
-    assert result.exit_code == 0 and "database at revision 0001" in result.output
-    assert runner.invoke(app, ["db", "current"]).output.strip() == "0001"
+    assert result.exit_code == 0 and "database at revision 0002" in result.output
+    assert runner.invoke(app, ["db", "current"]).output.strip() == "0002"

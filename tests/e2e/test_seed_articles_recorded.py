@@ -40,7 +40,7 @@ def _case(case_id: str) -> GoldCase:
 def _spans(extraction: dict[str, Any]) -> list[dict[str, Any]]:
     spans = [q["span"] for q in extraction["quotes"]]
     spans += [q["speaker_span"] for q in extraction["quotes"] if q["speaker_span"]]
-    spans += [e["evidence"] for e in extraction["events"]]
+    spans += [e["evidence_span"] for e in extraction["events"]]
     spans += [m for a in extraction["actors"] for m in a["mentions"]]
     return spans
 

@@ -9,14 +9,14 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 
-from api.llm.outcome import (
+from evals.gold import GoldCase, fill_offsets
+from schemas.contract import (
     ArticleInput,
     ExtractionOutcome,
     OutcomeStatus,
     Provenance,
     Usage,
 )
-from evals.gold import GoldCase, fill_offsets
 from schemas.extraction import ActorKind, EventType, Location, QuoteKind
 from schemas.grounded import GroundedActor, GroundedEvent, GroundedExtraction, GroundedQuote
 

@@ -5,13 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from synthetic_runs import FakeExtractor, drop_every_other, drop_quotes, make_cases
 from typer.testing import CliRunner
 
 import evals.cli as eval_cli
+from api import llm
 from evals.gold import GoldCase
 from evals.report import DEFAULT_TOLERANCE, GATED_METRICS, compare, print_run, worst_cases
 from evals.runner import RunRecord, run_eval
+from tests.evals.synthetic_runs import FakeExtractor, drop_every_other, drop_quotes, make_cases
 
 
 @pytest.fixture
@@ -157,7 +158,7 @@ def test_cli_run_score_and_gate(
 ) -> None:
     answers = {"answer": drop_every_other}
     monkeypatch.setattr(
-        eval_cli, "_build_extractor", lambda settings: FakeExtractor(cases, answers["answer"])
+        llm, "build_extractor", lambda settings: FakeExtractor(cases, answers["answer"])
     )
     out = tmp_path / "runs" / "dev.json"
     ran = cli.invoke(
@@ -198,7 +199,7 @@ def test_cli_run_refuses_bad_settings(cli: CliRunner, monkeypatch: pytest.Monkey
     def no_prompt(settings: object) -> FakeExtractor:
         raise RuntimeError("no prompt extract_v9.jinja")
 
-    monkeypatch.setattr(eval_cli, "_build_extractor", no_prompt)
+    monkeypatch.setattr(llm, "build_extractor", no_prompt)
     unknown = cli.invoke(eval_cli.eval_app, ["run", "--prompt-version", "v9"])
     assert unknown.exit_code == 2
     assert "extract_v9" in unknown.output
@@ -219,7 +220,7 @@ def test_cli_gate_rescores_both_runs_against_edited_labels(
 def test_cli_run_selected_cases_only(
     cli: CliRunner, cases: list[GoldCase], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(eval_cli, "_build_extractor", lambda settings: FakeExtractor(cases))
+    monkeypatch.setattr(llm, "build_extractor", lambda settings: FakeExtractor(cases))
     chosen = [c.id for c in cases if c.split == "dev"][:1]
     out = tmp_path / "one.json"
     args = ["run", "--split", "dev", "--case", chosen[0], "--backend", "replay", "--out", str(out)]

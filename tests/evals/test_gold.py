@@ -14,12 +14,12 @@ from evals.gold import (
     REQUIRED_PHENOMENA,
     GoldCase,
     GoldTextError,
-    case_to_article_input,
     dataset_hash,
     fill_offsets,
     load_gold,
     read_case,
 )
+from schemas.contract import ArticleInput
 from schemas.grounded import AlignmentStatus, GroundedExtraction, Span
 from schemas.text import name_key
 
@@ -121,9 +121,10 @@ def test_load_gold_rejects_unknown_split() -> None:
         load_gold("train")
 
 
-def test_case_to_article_input(cases: list[GoldCase]) -> None:
-    article = case_to_article_input(cases[0])
+def test_article_input_of_a_case(cases: list[GoldCase]) -> None:
+    article = ArticleInput.of(cases[0])
     assert article.text == cases[0].text and article.published_at == cases[0].published_at
+    assert (article.title, article.dateline) == (cases[0].title, cases[0].dateline)
 
 
 # --- fill_offsets on a tiny case ---------------------------------------------------------------

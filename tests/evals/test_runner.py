@@ -6,9 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
-from synthetic_runs import PROVENANCE, FakeExtractor, drop_every_other, make_cases
 
-from api.llm.outcome import OutcomeStatus
 from evals.gold import GoldCase, dataset_hash
 from evals.runner import (
     RUN_RECORD_VERSION,
@@ -19,6 +17,8 @@ from evals.runner import (
     score,
 )
 from evals.scorers import SCORER_VERSION, score_case
+from schemas.contract import OutcomeStatus
+from tests.evals.synthetic_runs import PROVENANCE, FakeExtractor, drop_every_other, make_cases
 
 
 @pytest.fixture

@@ -21,10 +21,10 @@ from typing import Any, TypeVar
 from pydantic import BaseModel
 
 from api.llm.actors import speakers_by_mention, speakers_by_pronoun
-from api.llm.calls import CallLog, ModelCaller
+from api.llm.calls import CallLog
 from api.llm.event_cues import event_sentences
-from api.llm.pipelines import ArticleChunk
-from api.llm.prompts import Prompt, canonical_json, sha256_bytes
+from api.llm.pipelines import ArticleChunk, Pipeline
+from api.llm.prompts import canonical_json, sha256_bytes
 from api.llm.quotes_by_pattern import TITLES, QuoteCandidate, find_quote_candidates
 from api.llm.sentences import Sentence, split_sentences
 from schemas.extraction import (
@@ -94,13 +94,9 @@ def stage_schema_sha256(schemas: Sequence[type[BaseModel]] = STAGE_SCHEMAS) -> s
     return sha256_bytes(canonical_json([generate_openai_schema(m) for m in schemas]).encode())
 
 
-class StagedPipeline:
+class StagedPipeline(Pipeline):
     name = "staged"
     required_blocks = ("system", "actors", "events", "speakers")
-
-    def __init__(self, prompt: Prompt, caller: ModelCaller) -> None:
-        self.prompt = prompt
-        self.caller = caller
 
     @classmethod
     def schema_sha256(cls) -> str:

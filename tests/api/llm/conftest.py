@@ -8,10 +8,10 @@ from typing import Any
 
 import httpx2
 import pytest
-from scripted_server import FAKE_API_KEY, FAKE_BASE_URL, FAKE_MODEL, ScriptedServer
 
 from api.config import LLMBackend, Settings
 from api.llm.extractor import Extractor
+from tests.api.llm.scripted_server import FAKE_API_KEY, FAKE_BASE_URL, FAKE_MODEL, ScriptedServer
 
 
 @pytest.fixture

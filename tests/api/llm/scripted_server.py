@@ -15,7 +15,7 @@ from typing import Any
 
 import httpx2
 
-from api.llm.outcome import ArticleInput
+from schemas.contract import ArticleInput
 
 FAKE_MODEL = "scripted-test-model"
 FAKE_BASE_URL = "http://model.test/v1"

@@ -6,12 +6,45 @@ from pathlib import Path
 
 import pytest
 
-from api.llm.resolution import AliasTable, canonical_name, resolve_actors, same_actor
-from schemas.extraction import Actor, ActorKind, Event, EventType, Quote, QuoteKind
+from api.llm.actors import (
+    AliasTable,
+    canonical_name,
+    cross_article_names,
+    resolve_actors,
+    same_actor,
+    speakers_by_mention,
+    speakers_by_pronoun,
+)
+from api.llm.alignment import align_extraction
+from api.llm.quotes_by_pattern import find_quote_candidates
+from api.llm.sentences import split_sentences
+from schemas.extraction import (
+    Actor,
+    ActorKind,
+    ArticleExtraction,
+    Event,
+    EventType,
+    Quote,
+    QuoteKind,
+)
+from schemas.grounded import GroundedActor, GroundedExtraction
+from schemas.stages import StageActor
 
 
 def _actor(name: str, *aliases: str, kind: ActorKind = ActorKind.ARMED_GROUP) -> Actor:
     return Actor(name=name, aliases=list(aliases), kind=kind)
+
+
+def _aligned(
+    actors: list[Actor],
+    events: list[Event] | None = None,
+    quotes: list[Quote] | None = None,
+    text: str = "",
+) -> GroundedExtraction:
+    answer = ArticleExtraction.model_construct(
+        actors=actors, events=events or [], quotes=quotes or []
+    )
+    return align_extraction(answer, text)
 
 
 def test_sdf_variants_merge_into_one_actor() -> None:
@@ -32,14 +65,14 @@ def test_sdf_variants_merge_into_one_actor() -> None:
     ]
     quotes = [Quote(text="x", kind=QuoteKind.DIRECT, speaker="Kurdish-led forces")]
 
-    resolution = resolve_actors(actors, events, quotes, aliases=AliasTable.load())
+    resolution = resolve_actors(_aligned(actors, events, quotes), aliases=AliasTable.load())
 
-    assert [r.actor.name for r in resolution.actors] == [
+    assert [r.name for r in resolution.actors] == [
         "Syrian Democratic Forces",
         "Islamic State",
     ]
     sdf = resolution.actors[0]
-    assert sdf.actor.aliases == ["SDF", "the Kurdish-led forces"]
+    assert sdf.aliases == ["SDF", "the Kurdish-led forces"]
     assert sdf.canonical_name == "Syrian Democratic Forces"
     assert resolution.events[0].sources == ["Syrian Democratic Forces"]  # duplicates dropped
     assert resolution.events[0].targets == ["Islamic State"]
@@ -112,11 +145,27 @@ def test_merged_aliases_are_capped_but_every_name_is_kept() -> None:
         _actor("Daesh", "Daech", "IS group", "ISIS"),
     ]
     actors.append(_actor("Islamic State of Iraq and the Levant"))
-    (merged,) = resolve_actors(actors, aliases=AliasTable.load()).actors
-    assert merged.actor.name == "Islamic State of Iraq and the Levant"  # the longest proper name
-    assert merged.actor.aliases == ["Islamic State", "IS", "ISIS", "ISIL", "Daesh", "Daech"]
-    assert merged.names[-1] == "IS group"  # beyond the schema's 6 aliases, still searched
-    assert len(merged.names) == 8
+    text = "Daesh, also called the IS group, lost ground."
+    (merged,) = resolve_actors(_aligned(actors, text=text), aliases=AliasTable.load()).actors
+    assert merged.name == "Islamic State of Iraq and the Levant"  # the longest proper name
+    assert merged.aliases == ["Islamic State", "IS", "ISIS", "ISIL", "Daesh", "Daech"]
+    # beyond the schema's 6 aliases, still searched: every member's mentions are kept
+    assert [m.text for m in merged.mentions] == ["Daesh", "IS group"]
+
+
+def test_cross_article_names_are_the_canonical_name_and_proper_names() -> None:
+    actor = GroundedActor(
+        name="Syrian Democratic Forces",
+        aliases=["SDF", "the Kurdish-led forces", "Democratic Forces"],
+        kind=ActorKind.ARMED_GROUP,
+        canonical_name="Syrian Democratic Forces",
+    )
+    assert cross_article_names(actor) == [
+        "Syrian Democratic Forces",
+        "Syrian Democratic Forces",
+        "SDF",
+        "Democratic Forces",
+    ]
 
 
 def test_malformed_user_file_is_refused(tmp_path: Path) -> None:
@@ -124,3 +173,37 @@ def test_malformed_user_file_is_refused(tmp_path: Path) -> None:
     user.write_text("SDF: 3\n")
     with pytest.raises(ValueError, match="list of strings"):
         AliasTable.load(user)
+
+
+# ---- speakers (the staged pipeline's stage-0 candidates) ------------------------------------
+
+SPEAKERS_TEXT = (
+    "Fighting resumes in Raqa\n\n"
+    "The Syrian Democratic Forces (SDF) stormed the city on Sunday. The weather was mild.\n\n"
+    "\u201cThe battle is over,\u201d SDF spokesman Talal Sello told AFP.\n\n"
+    "\u201cWe won,\u201d he said."
+)
+
+
+def test_speakers_by_mention_matches_names_by_their_words_not_pronouns() -> None:
+    candidates = find_quote_candidates(SPEAKERS_TEXT, split_sentences(SPEAKERS_TEXT))
+    actors = [StageActor(name="Talal Sello", kind=ActorKind.PERSON)]
+    assert [(c.number, c.mention) for c in candidates] == [(1, "Talal Sello"), (2, "he")]
+    assert speakers_by_mention(candidates, actors) == {1: "Talal Sello"}
+    assert speakers_by_mention(candidates, []) == {}
+
+
+def test_speakers_by_pronoun_takes_the_last_person_mentioned_before_the_quotation() -> None:
+    candidates = find_quote_candidates(SPEAKERS_TEXT, split_sentences(SPEAKERS_TEXT))
+    actors = [
+        StageActor(name="Talal Sello", kind=ActorKind.PERSON),
+        StageActor(name="Syrian Democratic Forces", aliases=["SDF"], kind=ActorKind.ARMED_GROUP),
+    ]
+    assert speakers_by_pronoun(candidates, actors, SPEAKERS_TEXT) == {2: "Talal Sello"}
+    # two actors mentioned at one offset ("Talal" inside "Talal Sello"): the longer mention
+    same_start = [actors[0], StageActor(name="Talal", kind=ActorKind.PERSON)]
+    assert speakers_by_pronoun(candidates, same_start, SPEAKERS_TEXT) == {2: "Talal Sello"}
+    only_groups = actors[1:]
+    assert (
+        speakers_by_pronoun(candidates, only_groups, SPEAKERS_TEXT) == {}
+    )  # "he" is never a group

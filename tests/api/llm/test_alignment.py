@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
-from api.llm.grounding import align, find_mentions, ground, strip_quote_marks
-from api.llm.resolution import AliasTable
-from schemas.extraction import ArticleExtraction
+from api.llm.alignment import align, find_mentions, strip_quote_marks
 from schemas.grounded import AlignmentStatus
 
 CURLY = "SDF spokesman Talal Sello said the \u201cfinal phase\u201d had begun \u2014 at last."
@@ -88,86 +84,3 @@ def test_mentions_are_whole_words_case_sensitive_first() -> None:
 def test_mentions_with_punctuated_names() -> None:
     text = "the U.S.-led coalition and U.S. forces"
     assert [m.start for m in find_mentions("U.S.", text)] == [4, 27]
-
-
-ARTICLE = (
-    " date 2017-10-17 AFP, AIN ISSA, Syria\n\n"
-    "More than 3,000 civilians on Saturday night fled Raqa under an evacuation deal.\n\n"
-    "The Syrian Democratic Forces (SDF), a Kurdish-Arab militia alliance, broke into Raqa "
-    "in June.\n\n"
-    "\u201cThis is a local solution,\u201d he said. Coalition spokesman Ryan Dillon spoke "
-    "on Sunday."
-)
-
-
-def test_ground_a_small_article() -> None:
-    extraction = ArticleExtraction.model_validate(
-        {
-            "actors": [
-                {"name": "Syrian Democratic Forces", "kind": "armed_group"},
-                {
-                    "name": "SDF",
-                    "aliases": ["the Kurdish-Arab militia alliance"],
-                    "kind": "armed_group",
-                },
-                {"name": "Ryan Dillon", "kind": "person", "affiliation": "Coalition"},
-                {"name": "US-led coalition", "aliases": ["Coalition"], "kind": "international_org"},
-            ],
-            "events": [
-                {
-                    "event_type": "ASSAULT",
-                    "mode": "firearms",
-                    "sources": ["SDF"],
-                    "summary": "SDF broke into Raqa",
-                    "date_text": "in June",
-                    "evidence": "The Syrian Democratic Forces (SDF), a Kurdish\u2013Arab militia "
-                    "alliance, broke into Raqa in June.",
-                }
-            ],
-            "quotes": [
-                {
-                    "text": '"This is a local solution,"',
-                    "kind": "direct",
-                    "speaker": "Ryan Dillon",
-                    "speaker_mention": "he",
-                }
-            ],
-        }
-    )
-    grounded = ground(
-        extraction, text=ARTICLE, article_date=dt.date(2017, 10, 17), aliases=AliasTable.load()
-    )
-
-    assert [a.name for a in grounded.actors] == [
-        "Syrian Democratic Forces",
-        "Ryan Dillon",
-        "US-led coalition",
-    ]
-    sdf = grounded.actors[0]
-    assert sdf.aliases == ["SDF", "the Kurdish-Arab militia alliance"]
-    assert sdf.canonical_name == "Syrian Democratic Forces"
-    sdf_start = ARTICLE.index("Syrian Democratic Forces")
-    assert [(m.start, m.text) for m in sdf.mentions] == [
-        (sdf_start, "Syrian Democratic Forces"),
-        (sdf_start + 26, "SDF"),
-        (sdf_start + 34, "Kurdish-Arab militia alliance"),
-    ]
-    for actor in grounded.actors:
-        for mention in actor.mentions:
-            assert ARTICLE[mention.start : mention.end] == mention.text
-    assert grounded.actors[1].affiliation == "US-led coalition"
-
-    event = grounded.events[0]
-    assert event.sources == ["Syrian Democratic Forces"]
-    assert (event.date, event.date_precision.value) == (dt.date(2017, 6, 1), "month")
-    assert (event.acled_event_type, event.acled_sub_event_type) == ("Battles", "Armed clash")
-    assert event.evidence_span is not None
-    assert event.evidence_span.alignment == AlignmentStatus.NORMALIZED  # en dash vs hyphen
-    assert event.evidence_span.start == sdf_start - 4
-
-    quote = grounded.quotes[0]
-    assert quote.span is not None and quote.span.alignment == AlignmentStatus.EXACT
-    assert quote.span.text == "This is a local solution,"
-    assert ARTICLE[quote.span.start : quote.span.end] == quote.span.text
-    assert quote.speaker_span is not None
-    assert quote.speaker_span.start == ARTICLE.index("he said")

@@ -6,13 +6,13 @@ import itertools
 from collections.abc import Callable
 
 import httpx2
-from scripted_server import ScriptedServer, tool_call_completion
 
 from api.llm.chunking import drop_overlap_duplicates, split_into_chunks
 from api.llm.extractor import Extractor
-from api.llm.outcome import ArticleInput, OutcomeStatus
+from schemas.contract import ArticleInput, OutcomeStatus
 from schemas.extraction import EventType, QuoteKind
 from schemas.grounded import AlignmentStatus, GroundedEvent, GroundedExtraction, GroundedQuote, Span
+from tests.api.llm.scripted_server import ScriptedServer, tool_call_completion
 
 SENTENCES = [f"Sentence number {i} tells of the day's events in the town." for i in range(60)]
 LONG_TEXT = "\n\n".join(" ".join(SENTENCES[i : i + 4]) for i in range(0, 60, 4))

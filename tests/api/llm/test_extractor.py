@@ -7,7 +7,12 @@ from collections.abc import Callable
 
 import httpx2
 import pytest
-from scripted_server import (
+from structlog.testing import capture_logs
+
+from api.llm.extractor import Extractor
+from schemas.contract import OutcomeStatus
+from schemas.grounded import AlignmentStatus
+from tests.api.llm.scripted_server import (
     ARTICLE,
     ARTICLE_TEXT,
     FAKE_MODEL,
@@ -16,11 +21,6 @@ from scripted_server import (
     invented_quote_answer,
     tool_call_completion,
 )
-from structlog.testing import capture_logs
-
-from api.llm.extractor import Extractor
-from api.llm.outcome import OutcomeStatus
-from schemas.grounded import AlignmentStatus
 
 MakeExtractor = Callable[..., Extractor]
 

@@ -39,8 +39,6 @@ def test_local_model_reproduces_a_recorded_answer() -> None:
     recording = _recorded_request(settings.local_model)
     assert recording["weights_sha256"] == weights_sha256(settings.local_model)
     base_url = ensure_local_server(settings)
-    response = httpx2.post(
-        f"{base_url}/chat/completions", json=recording["request"], timeout=600.0
-    )
+    response = httpx2.post(f"{base_url}/chat/completions", json=recording["request"], timeout=600.0)
     response.raise_for_status()
     assert _answer(response.json()) == _answer(recording["response"])

@@ -9,7 +9,19 @@ from pathlib import Path
 
 import httpx2
 import pytest
-from scripted_server import (
+
+from api.config import LLMBackend
+from api.llm.extractor import Extractor
+from api.llm.local_model import weights_sha256
+from api.llm.recording import (
+    RecordingMissing,
+    RecordingStore,
+    ReplayTransport,
+    public_url,
+    request_hash,
+)
+from schemas.contract import OutcomeStatus
+from tests.api.llm.scripted_server import (
     ARTICLE,
     FAKE_API_KEY,
     FAKE_MODEL,
@@ -17,18 +29,6 @@ from scripted_server import (
     good_answer,
     invented_quote_answer,
     no_network,
-)
-
-from api.config import LLMBackend
-from api.llm.extractor import Extractor
-from api.llm.local_model import weights_sha256
-from api.llm.outcome import OutcomeStatus
-from api.llm.recording import (
-    RecordingMissing,
-    RecordingStore,
-    ReplayTransport,
-    public_url,
-    request_hash,
 )
 
 MakeExtractor = Callable[..., Extractor]

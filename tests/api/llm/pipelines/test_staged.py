@@ -7,13 +7,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from scripted_server import ARTICLE, ARTICLE_TEXT, ScriptedServer
-
 from api.llm.extractor import Extractor
-from api.llm.outcome import OutcomeStatus
-from api.llm.staged import stage_schema_sha256
+from api.llm.pipelines.staged import stage_schema_sha256
+from schemas.contract import OutcomeStatus
 from schemas.extraction import QuoteKind
 from schemas.grounded import AlignmentStatus
+from tests.api.llm.scripted_server import ARTICLE, ARTICLE_TEXT, ScriptedServer
 
 MakeExtractor = Callable[..., Extractor]
 

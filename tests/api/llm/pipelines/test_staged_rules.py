@@ -3,14 +3,9 @@
 from __future__ import annotations
 
 from api.llm.event_cues import event_sentences
+from api.llm.pipelines.staged import actors_by_pattern, clean_actors
 from api.llm.quotes_by_pattern import find_quote_candidates
 from api.llm.sentences import split_sentences
-from api.llm.staged import (
-    actors_by_pattern,
-    clean_actors,
-    resolve_by_mention,
-    resolve_pronouns,
-)
 from schemas.extraction import ActorKind
 from schemas.stages import StageActor
 
@@ -56,25 +51,3 @@ def test_clean_actors_drops_invented_names_agencies_pronouns_and_duplicates() ->
         ("SDF", [], None),
         ("Talal Sello", [], "SDF"),
     ]
-
-
-def test_resolve_by_mention_matches_names_by_their_words_not_pronouns() -> None:
-    candidates = find_quote_candidates(TEXT, split_sentences(TEXT))
-    actors = [StageActor(name="Talal Sello", kind=ActorKind.PERSON)]
-    assert [(c.number, c.mention) for c in candidates] == [(1, "Talal Sello"), (2, "he")]
-    assert resolve_by_mention(candidates, actors) == {1: "Talal Sello"}
-    assert resolve_by_mention(candidates, []) == {}
-
-
-def test_resolve_pronouns_takes_the_last_person_mentioned_before_the_quotation() -> None:
-    candidates = find_quote_candidates(TEXT, split_sentences(TEXT))
-    actors = [
-        StageActor(name="Talal Sello", kind=ActorKind.PERSON),
-        StageActor(name="Syrian Democratic Forces", aliases=["SDF"], kind=ActorKind.ARMED_GROUP),
-    ]
-    assert resolve_pronouns(candidates, actors, TEXT) == {2: "Talal Sello"}
-    # two actors mentioned at one offset ("Talal" inside "Talal Sello"): the longer mention
-    same_start = [actors[0], StageActor(name="Talal", kind=ActorKind.PERSON)]
-    assert resolve_pronouns(candidates, same_start, TEXT) == {2: "Talal Sello"}
-    only_groups = actors[1:]
-    assert resolve_pronouns(candidates, only_groups, TEXT) == {}  # "he" is never a group
