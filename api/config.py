@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
@@ -11,6 +12,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATA_DIR = Path.home() / ".local" / "share" / "wirecoder"
+DEFAULT_CACHE_DIR = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "wirecoder"
 
 
 class LLMBackend(StrEnum):
@@ -46,6 +48,7 @@ class Settings(BaseSettings):
     llm_context_tokens: int = 8192
     llm_record: bool = False  # write a recording for every live call
     recordings_dir: Path = PROJECT_ROOT / "tests" / "recordings"
+    cache_dir: Path = DEFAULT_CACHE_DIR  # derived data built once per machine (the gazetteer)
 
     # local llama.cpp server
     local_model: str = "qwen2.5-coder-0.5b"

@@ -15,21 +15,34 @@ Validators check the answer against the article given in instructor's `context`
 from __future__ import annotations
 
 import datetime as dt
+from copy import copy
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
-from pydantic import BaseModel, ValidationInfo, field_validator, model_validator
+from annotated_types import MaxLen
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    ValidationInfo,
+    create_model,
+    field_validator,
+    model_validator,
+)
 from sqlalchemy import JSON, String, Text
 from sqlmodel import Field
 
 from schemas.text import name_key, occurs_in
 
-# Bounds keep a grammar-constrained local model from generating forever.
+# Bounds keep a grammar-constrained model from generating forever. They bound what the model is
+# asked for in one answer (ArticleAnswer, the stage schemas), never an article's results.
 MAX_ACTORS = 20
 MAX_EVENTS = 12
 MAX_QUOTES = 15
+MAX_EVIDENCE_CHARS = 500
+MAX_QUOTE_CHARS = 600
 MAX_ALIASES = 6
 Name = Annotated[str, Field(min_length=1, max_length=120)]
+_M = TypeVar("_M", bound=BaseModel)
 
 
 class ActorKind(StrEnum):
@@ -205,13 +218,30 @@ class Actor(ActorFields):
 
 
 class Location(BaseModel):
-    """Where an event happened; stored as one JSON value with its event."""
+    """Where an event happened; stored as one JSON value with its event. The place is named as
+    the article writes it; the rest is resolved offline from GeoNames (api.llm.enrichment),
+    never taken from a model."""
 
-    place: str | None = Field(default=None, max_length=80, description="Town, city or site.")
+    place: str | None = Field(
+        default=None, max_length=80, description="Town, city or site, as the article writes it."
+    )
     admin_area: str | None = Field(default=None, max_length=80, description="Province/region.")
     country: str | None = Field(default=None, max_length=60)
     precision: LocationPrecision = Field(
         default=LocationPrecision.UNKNOWN, description="The most specific level given."
+    )
+    country_code: str | None = Field(
+        default=None, max_length=2, description="ISO 3166-1 alpha-2; computed, leave null."
+    )
+    latitude: float | None = Field(default=None, description="Computed from GeoNames; null.")
+    longitude: float | None = Field(default=None, description="Computed from GeoNames; null.")
+    geonameid: int | None = Field(default=None, description="Computed from GeoNames; null.")
+    geo_precision: int | None = Field(
+        default=None,
+        ge=1,
+        le=3,
+        description="ACLED's geo-precision, computed: 1 the town itself, 2 part of a region "
+        "or near a town, 3 a province or the country.",
     )
 
 
@@ -267,7 +297,6 @@ class EventFields(BaseModel):
     )
     evidence: str = Field(
         min_length=1,
-        max_length=500,
         description="The sentence of the article that reports the event, copied verbatim.",
         sa_type=Text,
     )
@@ -321,7 +350,6 @@ class QuoteFields(BaseModel):
 
     text: str = Field(
         min_length=1,
-        max_length=600,
         description="The quoted words exactly as in the article (for indirect speech, the "
         "reported clause), without the surrounding quotation marks.",
         sa_type=Text,
@@ -369,9 +397,9 @@ class Quote(QuoteFields):
 class ArticleExtraction(BaseModel):
     """Every actor, event and quote in one news article."""
 
-    actors: list[Actor] = Field(default_factory=list, max_length=MAX_ACTORS)
-    events: list[Event] = Field(default_factory=list, max_length=MAX_EVENTS)
-    quotes: list[Quote] = Field(default_factory=list, max_length=MAX_QUOTES)
+    actors: list[Actor] = Field(default_factory=list)
+    events: list[Event] = Field(default_factory=list)
+    quotes: list[Quote] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _references_resolve(self) -> ArticleExtraction:
@@ -389,6 +417,33 @@ class ArticleExtraction(BaseModel):
                 "alias exactly): " + "; ".join(unknown)
             )
         return self
+
+
+def _bounded(model: type[_M], name: str, **caps: int) -> type[_M]:
+    """`model` with a `max_length` on the named fields (their descriptions kept)."""
+    fields: dict[str, Any] = {
+        field: (
+            Annotated[model.model_fields[field].annotation, MaxLen(cap)],
+            copy(model.model_fields[field]),
+        )
+        for field, cap in caps.items()
+    }
+    bounded: type[_M] = create_model(name, __base__=model, __doc__=model.__doc__, **fields)
+    return bounded
+
+
+EventAnswer = _bounded(Event, "Event", evidence=MAX_EVIDENCE_CHARS)
+QuoteAnswer = _bounded(Quote, "Quote", text=MAX_QUOTE_CHARS)
+
+
+class ArticleAnswer(ArticleExtraction):
+    """Every actor, event and quote in one news article."""
+
+    model_config = ConfigDict(title="ArticleExtraction")  # the tool the model calls
+
+    actors: list[Actor] = Field(default_factory=list, max_length=MAX_ACTORS)
+    events: list[EventAnswer] = Field(default_factory=list, max_length=MAX_EVENTS)  # type: ignore[valid-type]
+    quotes: list[QuoteAnswer] = Field(default_factory=list, max_length=MAX_QUOTES)  # type: ignore[valid-type]
 
 
 def _context(info: ValidationInfo) -> dict[str, Any]:

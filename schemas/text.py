@@ -83,6 +83,11 @@ def occurs_in(needle: str, haystack: str) -> bool:
     return bool(folded) and folded in fold_for_match(haystack)
 
 
+def shorten(text: str, limit: int) -> str:
+    """`text` cut to `limit` characters with an ellipsis (summaries, prompt excerpts)."""
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
 def name_key(name: str) -> str:
     """Key for comparing actor names: casefolded, punctuation and leading 'the' dropped."""
     folded = fold_for_match(name).casefold()

@@ -32,6 +32,7 @@ from schemas.grounded import GroundedActor, GroundedExtraction
 from schemas.text import MINOR_WORDS, SUBJECT_PRONOUNS, name_key
 
 CURATED_ALIASES_FILE = Path(__file__).resolve().parent.parent / "data" / "aliases.yaml"
+CURATED_KINDS_FILE = CURATED_ALIASES_FILE.with_name("actor_kinds.yaml")
 
 # fuzz.ratio of two name keys with the same number of words at or above which they are one
 # actor: spelling variants ("Raqqa"/"Raqa", "Sergei"/"Sergey") score 92+, while different
@@ -42,9 +43,10 @@ NAME_FUZZY_MIN_CHARS = 6  # shorter keys (acronyms) only match exactly
 
 @dataclass(frozen=True)
 class AliasTable:
-    """name_key(alias) -> canonical name."""
+    """name_key(alias) -> canonical name, and name_key(canonical name) -> kind."""
 
     canonical_by_key: Mapping[str, str] = field(default_factory=dict)
+    kind_by_key: Mapping[str, ActorKind] = field(default_factory=dict)
 
     @classmethod
     def from_entries(cls, entries: Mapping[str, Iterable[str]]) -> AliasTable:
@@ -71,10 +73,15 @@ class AliasTable:
             moved = other.canonical_by_key.get(name_key(canonical))
             if moved is not None and key not in other.canonical_by_key:
                 merged[key] = moved
-        return AliasTable(merged)
+        return AliasTable(merged, self.kind_by_key)
 
     def lookup(self, name: str) -> str | None:
         return self.canonical_by_key.get(name_key(name))
+
+    def kind_of(self, name: str) -> ActorKind | None:
+        """The curated kind of the actor `name` names (by any alias), if any."""
+        canonical = self.lookup(name)
+        return self.kind_by_key.get(name_key(canonical)) if canonical else None
 
 
 def canonical_name(name: str, aliases: AliasTable | None) -> str:
@@ -107,7 +114,14 @@ def read_alias_file(path: Path) -> dict[str, list[str]]:
 
 @lru_cache(maxsize=1)
 def _curated() -> AliasTable:
-    return AliasTable.from_entries(read_alias_file(CURATED_ALIASES_FILE))
+    kinds = {
+        name_key(name): ActorKind(kind)
+        for kind, names in read_alias_file(CURATED_KINDS_FILE).items()
+        for name in names
+    }
+    return AliasTable(
+        AliasTable.from_entries(read_alias_file(CURATED_ALIASES_FILE)).canonical_by_key, kinds
+    )
 
 
 class NamedActor(Protocol):

@@ -3,7 +3,8 @@
 1. alignment: offsets and an alignment status for every span (api.llm.alignment);
 2. actors: merged within the article, references rewritten, canonical names (api.llm.actors);
 3. dates: each event's time expression resolved against the article's date (api.llm.dates);
-4. locations: an event's place kept only when it names one;
+4. locations: each event's place resolved offline against GeoNames, in the article's
+   countries (api.llm.locations);
 5. ACLED: the event type and sub-event type from PLOVER type + mode (schemas.acled).
 
 Alignment comes first because every later step works on the grounded extraction; actors come
@@ -20,8 +21,10 @@ from dataclasses import dataclass
 from api.llm.actors import AliasTable, resolve_actors
 from api.llm.alignment import align_extraction
 from api.llm.dates import resolve_date
+from api.llm.gazetteer import Gazetteer
+from api.llm.locations import article_countries, locate
 from schemas.acled import acled_category
-from schemas.extraction import ArticleExtraction
+from schemas.extraction import ArticleExtraction, Location
 from schemas.grounded import GroundedEvent, GroundedExtraction
 
 
@@ -31,7 +34,9 @@ class ArticleContext:
 
     text: str
     article_date: dt.date | None = None
+    dateline: str | None = None
     aliases: AliasTable | None = None
+    gazetteer: Gazetteer | None = None
 
 
 Step = Callable[[GroundedExtraction, ArticleContext], GroundedExtraction]
@@ -57,17 +62,28 @@ def resolve_dates(extraction: GroundedExtraction, article: ArticleContext) -> Gr
 
 
 def resolve_locations(
-    extraction: GroundedExtraction, _article: ArticleContext
+    extraction: GroundedExtraction, article: ArticleContext
 ) -> GroundedExtraction:
-    """A location that names no place, area or country is no location."""
+    """Each event's place resolved in the article's countries (coordinates, GeoNames id,
+    admin area, country code, ACLED geo-precision); a location that names nothing is none."""
+    named = [e for e in extraction.events if e.location and _names_something(e.location)]
+    countries: tuple[str, ...] = ()
+    if named and article.gazetteer is not None:
+        countries = article_countries(article.text, article.dateline, article.gazetteer)
 
     def located(event: GroundedEvent) -> GroundedEvent:
         where = event.location
-        if where is not None and not (where.place or where.admin_area or where.country):
-            return event.model_copy(update={"location": None})
-        return event
+        if where is None or not _names_something(where):
+            return event.model_copy(update={"location": None}) if where else event
+        if article.gazetteer is None:
+            return event
+        return event.model_copy(update={"location": locate(where, countries, article.gazetteer)})
 
     return extraction.model_copy(update={"events": [located(e) for e in extraction.events]})
+
+
+def _names_something(where: Location) -> bool:
+    return bool(where.place or where.admin_area or where.country)
 
 
 def code_acled(extraction: GroundedExtraction, _article: ArticleContext) -> GroundedExtraction:

@@ -25,7 +25,8 @@ from api.llm.chunking import combine, drop_overlap_duplicates, split_into_chunks
 from api.llm.client import build_client, weights_sha256_for
 from api.llm.dates import parse_dateline
 from api.llm.enrichment import ArticleContext, enrich
-from api.llm.pipelines import ArticleChunk, Pipeline, pipeline_for
+from api.llm.gazetteer import load_gazetteer
+from api.llm.pipelines import ArticleChunk, Pipeline, Resources, pipeline_for
 from api.llm.prompts import load_prompt
 from api.llm.recording import RecordingMeta, RecordingMissing, public_url
 from api.llm.transport import CallStats, track_calls
@@ -66,6 +67,7 @@ class Extractor:
         self.prompt = load_prompt(settings.prompt_id, settings.prompt_version)
         factory = pipeline_for(self.prompt)  # the prompt file declares its pipeline
         self.aliases = aliases if aliases is not None else AliasTable.load(settings.aliases_file)
+        self.gazetteer = load_gazetteer(settings.cache_dir)  # opened on the first lookup
         self.provenance = Provenance(
             prompt_id=self.prompt.ref.id,
             prompt_version=self.prompt.ref.version,
@@ -89,7 +91,8 @@ class Extractor:
             temperature=settings.llm_temperature,
             max_tokens=settings.llm_max_tokens,
         )
-        self.pipeline: Pipeline = factory(self.prompt, caller)
+        resources = Resources(aliases=self.aliases, gazetteer=self.gazetteer)
+        self.pipeline: Pipeline = factory(self.prompt, caller, resources)
 
     def extract(self, article: ArticleInput) -> ExtractionOutcome:
         started = time.perf_counter()
@@ -123,7 +126,11 @@ class Extractor:
         if extractions:
             answer = combine(extractions) if len(extractions) > 1 else extractions[0]
             context = ArticleContext(
-                text=article.text, article_date=article_date, aliases=self.aliases
+                text=article.text,
+                article_date=article_date,
+                dateline=article.dateline,
+                aliases=self.aliases,
+                gazetteer=self.gazetteer,
             )
             grounded = enrich(answer, context)
             result = drop_overlap_duplicates(grounded) if len(chunks) > 1 else grounded

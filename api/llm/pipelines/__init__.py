@@ -16,8 +16,19 @@ from typing import TYPE_CHECKING, ClassVar
 from api.llm.prompts import Prompt, PromptIntegrityError
 
 if TYPE_CHECKING:
+    from api.llm.actors import AliasTable
     from api.llm.calls import CallLog, ModelCaller
+    from api.llm.gazetteer import Gazetteer
     from schemas.extraction import ArticleExtraction
+
+
+@dataclass(frozen=True)
+class Resources:
+    """What the extractor loads once and a pipeline may use: the curated actor table and the
+    gazetteer."""
+
+    aliases: AliasTable | None = None
+    gazetteer: Gazetteer | None = None
 
 
 @dataclass(frozen=True)
@@ -40,9 +51,12 @@ class Pipeline(ABC):
     name: ClassVar[str]
     required_blocks: ClassVar[tuple[str, ...]]
 
-    def __init__(self, prompt: Prompt, caller: ModelCaller) -> None:
+    def __init__(
+        self, prompt: Prompt, caller: ModelCaller, resources: Resources | None = None
+    ) -> None:
         self.prompt = prompt
         self.caller = caller
+        self.resources = resources or Resources()
 
     @classmethod
     @abstractmethod
@@ -55,10 +69,11 @@ class Pipeline(ABC):
 
 def pipelines() -> dict[str, type[Pipeline]]:
     """Every pipeline by the name prompt files declare (imported on first use)."""
+    from api.llm.pipelines.hybrid import HybridPipeline
     from api.llm.pipelines.single_call import SingleCallPipeline
     from api.llm.pipelines.staged import StagedPipeline
 
-    return {p.name: p for p in (SingleCallPipeline, StagedPipeline)}
+    return {p.name: p for p in (SingleCallPipeline, StagedPipeline, HybridPipeline)}
 
 
 def pipeline_for(prompt: Prompt) -> type[Pipeline]:
@@ -79,5 +94,7 @@ def pipeline_for(prompt: Prompt) -> type[Pipeline]:
     return factory
 
 
-def build_pipeline(prompt: Prompt, caller: ModelCaller) -> Pipeline:
-    return pipeline_for(prompt)(prompt, caller)
+def build_pipeline(
+    prompt: Prompt, caller: ModelCaller, resources: Resources | None = None
+) -> Pipeline:
+    return pipeline_for(prompt)(prompt, caller, resources)

@@ -7,7 +7,7 @@ from __future__ import annotations
 from api.llm.calls import CallLog
 from api.llm.pipelines import ArticleChunk, Pipeline
 from api.llm.prompts import schema_sha256 as sha256_of_schema
-from schemas.extraction import ArticleExtraction
+from schemas.extraction import ArticleAnswer, ArticleExtraction
 
 
 class SingleCallPipeline(Pipeline):
@@ -16,7 +16,7 @@ class SingleCallPipeline(Pipeline):
 
     @classmethod
     def schema_sha256(cls) -> str:
-        return sha256_of_schema(ArticleExtraction)
+        return sha256_of_schema(ArticleAnswer)
 
     def extract(self, chunk: ArticleChunk, calls: CallLog) -> ArticleExtraction:
         messages = self.prompt.render(
@@ -28,4 +28,4 @@ class SingleCallPipeline(Pipeline):
             chunk_count=chunk.count,
         )
         context = {"article_text": chunk.text, "article_date": chunk.article_date}
-        return self.caller.ask(messages, ArticleExtraction, context, calls)
+        return self.caller.ask(messages, ArticleAnswer, context, calls)

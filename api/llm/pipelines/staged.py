@@ -24,11 +24,10 @@ from api.llm.actors import speakers_by_mention, speakers_by_pronoun
 from api.llm.calls import CallLog
 from api.llm.event_cues import event_sentences
 from api.llm.pipelines import ArticleChunk, Pipeline
-from api.llm.prompts import canonical_json, sha256_bytes
+from api.llm.prompts import Prompt, canonical_json, sha256_bytes
 from api.llm.quotes_by_pattern import TITLES, QuoteCandidate, find_quote_candidates
 from api.llm.sentences import Sentence, split_sentences
 from schemas.extraction import (
-    MAX_EVENTS,
     MODES_BY_TYPE,
     ActorKind,
     ArticleExtraction,
@@ -47,7 +46,7 @@ from schemas.stages import (
     event_answer_model,
     speaker_answer_model,
 )
-from schemas.text import PRONOUNS, fold_for_match, name_key
+from schemas.text import PRONOUNS, fold_for_match, name_key, shorten
 
 _A = TypeVar("_A", bound=BaseModel)
 # The schemas the stages narrow per article (their sha256 is the pipeline's schema sha).
@@ -138,8 +137,8 @@ class StagedPipeline(Pipeline):
         speakers |= speakers_by_pronoun(candidates, actors, text)
         unresolved = [c for c in candidates if c.number not in speakers and _worth_asking(c)]
         if unresolved and names:
-            user, model = self._speakers_question(unresolved, sentences, names)
-            speakers |= _speakers_of(ask(user, model))
+            user, model = speakers_question(self.prompt, unresolved, sentences, names)
+            speakers |= speakers_of(ask(user, model))
         quotes = assemble_quotes(candidates, speakers)
 
         return ArticleExtraction.model_validate(
@@ -147,29 +146,31 @@ class StagedPipeline(Pipeline):
             context=context,
         )
 
-    def _speakers_question(
-        self, unresolved: list[QuoteCandidate], sentences: list[Sentence], names: list[str]
-    ) -> tuple[str, type[SpeakersAnswer]]:
-        by_number = {s.number: s for s in sentences}
-        quotes = [
-            {
-                "number": c.number,
-                "text": _shorten(c.text, 160),
-                "sentence": c.sentence,
-                "mention": c.mention,
-                "previous": _shorten(by_number[c.sentence.number - 1].text, 200)
-                if c.sentence.number - 1 in by_number
-                else None,
-            }
-            for c in unresolved
-        ]
-        user = self.prompt.render_block(
-            "speakers", actor_names=names, quotes=quotes, no_speaker=NO_SPEAKER
-        )
-        return user, speaker_answer_model([c.number for c in unresolved], names)
+
+def speakers_question(
+    prompt: Prompt, unresolved: list[QuoteCandidate], sentences: list[Sentence], names: list[str]
+) -> tuple[str, type[SpeakersAnswer]]:
+    """The speakers block for the quotations no rule attributed, and its answer schema (the
+    speaker limited to the article's actors or "nobody")."""
+    by_number = {s.number: s for s in sentences}
+    quotes = [
+        {
+            "number": c.number,
+            "text": shorten(c.text, 160),
+            "sentence": c.sentence,
+            "mention": c.mention,
+            "previous": shorten(by_number[c.sentence.number - 1].text, 200)
+            if c.sentence.number - 1 in by_number
+            else None,
+        }
+        for c in unresolved
+    ]
+    user = prompt.render_block("speakers", actor_names=names, quotes=quotes, no_speaker=NO_SPEAKER)
+    return user, speaker_answer_model([c.number for c in unresolved], names)
 
 
-def _speakers_of(answer: SpeakersAnswer) -> dict[int, str | None]:
+def speakers_of(answer: SpeakersAnswer) -> dict[int, str | None]:
+    """The model's speakers by quotation number (None: nobody identifiable)."""
     found: dict[int, str | None] = {}
     for item in answer.speakers:
         speaker = _value(item.speaker)
@@ -296,7 +297,7 @@ def clean_events(
 ) -> list[dict[str, Any]]:
     """Events as ArticleExtraction wants them: evidence = the numbered sentence; a mode that
     does not belong to the type dropped; a date_text not in the sentence dropped; one event
-    per (sentence, type)."""
+    per (sentence, type), as many as the article has."""
     by_number = {s.number: s for s in sentences}
     known = set(names)
     events: list[dict[str, Any]] = []
@@ -307,7 +308,7 @@ def clean_events(
         if sentence is None or _value(event.event_type) == NO_EVENT:
             continue
         event_type = EventType(_value(event.event_type))
-        if (number, event_type) in seen or len(events) >= MAX_EVENTS:
+        if (number, event_type) in seen:
             continue
         seen.add((number, event_type))
         mode = event.mode if event.mode in MODES_BY_TYPE.get(event_type, ()) else None
@@ -327,7 +328,7 @@ def clean_events(
                 "status": status,
                 "sources": sources,
                 "targets": targets,
-                "summary": _shorten(sentence.text, 200),
+                "summary": shorten(sentence.text, 200),
                 "date_text": date_text,
                 "evidence": sentence.text,
             }
@@ -373,7 +374,3 @@ def _value(item: Any) -> Any:
 
 def _unique(names: Any) -> list[str]:
     return list(dict.fromkeys(str(n) for n in names))
-
-
-def _shorten(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"

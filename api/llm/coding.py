@@ -1,0 +1,493 @@
+"""Coding by rule (the hybrid pipeline's stage 0 and its assembly): actors, events and quotes
+from the linguistic layer, before the model is asked anything.
+
+`analyse` finds the candidates (actor_candidates, event_candidates, quotes_by_pattern) and codes
+what the rules decide — roles through the actors' mentions (roles), status from who reports
+the event, speakers by mention and pronoun (actors). `assemble` builds the ArticleExtraction
+from the analysis and the decisions the model made (api.llm.pipelines.hybrid), keeping only the
+actors something refers to.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from api.llm.actor_candidates import ActorCandidate, find_actor_candidates, speakers_named
+from api.llm.actors import AliasTable, speakers_by_mention, speakers_by_pronoun
+from api.llm.event_candidates import EventCandidate, PlaceMention, find_event_candidates, places_in
+from api.llm.gazetteer import Gazetteer
+from api.llm.locations import article_countries
+from api.llm.nlp import ParsedSentence, parse_sentences
+from api.llm.quotes_by_pattern import QuoteCandidate, find_quote_candidates
+from api.llm.roles import ActorIndex
+from api.llm.sentences import Sentence, instruction_paragraphs, split_sentences
+from schemas.extraction import ActorKind, EventMode, EventStatus, EventType, QuoteKind
+from schemas.text import name_key, shorten
+
+# Who reports an event decides its status: one side's word is a claim (the guide).
+PARTISAN_KINDS = frozenset(
+    {ActorKind.ARMED_GROUP, ActorKind.STATE, ActorKind.POLITICAL_ORG, ActorKind.MEDIA}
+)
+ANONYMOUS_SOURCES = frozenset(
+    {"officials", "sources", "activists", "commanders", "residents", "witnesses", "diplomats",
+     "analysts", "reports", "experts", "sides", "people", "medics", "observers"}
+)  # fmt: skip
+MAX_ROLE_ACTORS = 4
+
+
+@dataclass
+class CodedEvent:
+    candidate: EventCandidate
+    event_type: EventType
+    mode: EventMode | None
+    status: EventStatus
+    sources: list[str]
+    targets: list[str]
+    place: str | None = None
+
+    @property
+    def sentence(self) -> Sentence:
+        return self.candidate.sentence.sentence
+
+
+@dataclass
+class Analysis:
+    text: str
+    sentences: list[Sentence]
+    parsed: list[ParsedSentence]
+    index: ActorIndex
+    quotes: list[QuoteCandidate]
+    speakers: dict[int, str | None]
+    events: list[CodedEvent]
+    undecided_kinds: list[ActorCandidate] = field(default_factory=list)
+
+    @property
+    def actors(self) -> list[ActorCandidate]:
+        return self.index.candidates
+
+
+def analyse(
+    text: str,
+    aliases: AliasTable | None,
+    nlp: Any | None = None,
+    *,
+    gazetteer: Gazetteer | None = None,
+    dateline: str | None = None,
+) -> Analysis:
+    sentences = split_sentences(text)
+    injected = instruction_paragraphs(sentences)
+    sentences = [s for s in sentences if s.paragraph not in injected]
+    parsed = parse_sentences(sentences, nlp)
+    countries = article_countries(text, dateline, gazetteer) if gazetteer else ()
+    places = Places(gazetteer, countries, aliases)
+    candidates = find_actor_candidates(parsed, text, aliases, places.is_town)
+    quotes = [
+        q for q in find_quote_candidates(text, sentences) if q.sentence.paragraph not in injected
+    ]
+    candidates += speakers_named(quotes, candidates, aliases)
+    index = ActorIndex(candidates, text)
+    actors = [_named(c) for c in candidates]
+    speakers = speakers_by_mention(quotes, actors)
+    speakers |= speakers_by_pronoun(quotes, actors, text)
+    speakers |= speakers_by_parse(quotes, parsed, index)
+    speakers |= continued_speakers(quotes, speakers)
+    index.quote_speakers = [(q.start, q.end, s) for q in quotes if (s := speakers.get(q.number))]
+    events = _dedupe([code_event(c, index, places) for c in find_event_candidates(parsed)])
+    target_referenced_events(events)
+    events = [e for e in events if e.sources or e.targets or _unattributed_attack(e)]
+    places.fill(events, parsed, index)
+    return Analysis(
+        text=text,
+        sentences=sentences,
+        parsed=parsed,
+        index=index,
+        quotes=quotes,
+        speakers=speakers,
+        events=events,
+        undecided_kinds=[c for c in index.candidates if c.kind is None],
+    )
+
+
+@dataclass
+class _NamedActor:
+    name: str
+    aliases: list[str]
+    kind: ActorKind
+
+
+def speakers_by_parse(
+    quotes: list[QuoteCandidate], parsed: list[ParsedSentence], index: ActorIndex
+) -> dict[int, str | None]:
+    """The subject of a quotation's speech verb, as the parse gives it ("Jubaland's security
+    minister, Hassan Abdi Farah, accused ...": the minister; "Islamic State's Amaq news agency
+    said": the agency), where it names an actor."""
+    by_number = {p.number: p for p in parsed}
+    found: dict[int, str | None] = {}
+    for quote in quotes:
+        sentence = by_number.get(quote.sentence.number)
+        if sentence is None or quote.cue is None:
+            continue
+        cues = [
+            t
+            for t in sentence.doc
+            if t.lower_ == quote.cue.casefold()
+            and not quote.start <= sentence.start_of(t) < quote.end
+        ]
+        if not cues:
+            continue
+        cue = min(cues, key=lambda t: abs(sentence.start_of(t) - quote.start))
+        subjects = [c for c in cue.children if c.dep_ in ("nsubj", "nsubjpass")]
+        if not subjects and cue.dep_ in ("advcl", "conj", "xcomp"):  # "..., saying"
+            subjects = [c for c in cue.head.children if c.dep_ == "nsubj"]
+        if not subjects:
+            continue
+        actor = index.actor_of(subjects[0], sentence)
+        if actor is not None and actor.label != "GPE":
+            found[quote.number] = actor.name
+    return found
+
+
+def continued_speakers(
+    quotes: list[QuoteCandidate], speakers: dict[int, str | None]
+) -> dict[int, str | None]:
+    """A quotation with no attribution of its own continues the previous quotation's speaker
+    when it follows it in the next paragraph (the guide: "when the article makes it clear")."""
+    found: dict[int, str | None] = {}
+    previous: QuoteCandidate | None = None
+    for quote in quotes:
+        if quote.mention is None and quote.cue is None and previous is not None:
+            speaker = speakers.get(previous.number) or found.get(previous.number)
+            if speaker and quote.sentence.paragraph - previous.sentence.paragraph <= 1:
+                found[quote.number] = speaker
+        previous = quote
+    return found
+
+
+def _named(candidate: ActorCandidate) -> _NamedActor:
+    return _NamedActor(candidate.name, candidate.aliases, candidate.kind or ActorKind.OTHER)
+
+
+def code_event(
+    candidate: EventCandidate, index: ActorIndex, places: Places | None = None
+) -> CodedEvent:
+    sentence = candidate.sentence
+    event_type, mode = candidate.readings[0]
+    sources = _actors(candidate.source_phrases, index, sentence, places)
+    targets = [
+        a for a in _actors(candidate.target_phrases, index, sentence, places) if a not in sources
+    ]
+    if event_type in (EventType.ASSAULT, EventType.COERCE, EventType.AID, EventType.RETREAT):
+        targets = [t for t in targets if _kind(index, t) is not None]  # places are no victims
+    civilians = [s for s in sources if _kind(index, s) == ActorKind.CIVILIANS]
+    if event_type == EventType.RETREAT:
+        sources = [s for s in sources if s not in civilians]  # fleeing alone is no event
+        targets = [t for t in targets if t not in civilians]  # prisoners freed are no target
+    elif event_type == EventType.AID:  # civilians are evacuated, they do not evacuate
+        sources = [s for s in sources if s not in civilians]
+        targets += [c for c in civilians if c not in targets]
+    return CodedEvent(
+        candidate=candidate,
+        event_type=event_type,
+        mode=mode,
+        status=status_of(candidate, index, sources),
+        sources=sources[:MAX_ROLE_ACTORS],
+        targets=targets[:MAX_ROLE_ACTORS],
+        place=places.choose(candidate.places, index, sources + targets) if places else None,
+    )
+
+
+def _actors(
+    phrases: list[Any], index: ActorIndex, sentence: ParsedSentence, places: Places | None
+) -> list[str]:
+    """The actors the phrases name; a town or province is no actor (a country is)."""
+    names: list[str] = []
+    for phrase in phrases:
+        for actor in index.actors_of(phrase, sentence):
+            if actor.label == "GPE" and places is not None and not places.acts(actor.name):
+                continue
+            if actor.name not in names:
+                names.append(actor.name)
+    return names
+
+
+def _kind(index: ActorIndex, name: str) -> ActorKind | None:
+    actor = next((c for c in index.candidates if c.name == name), None)
+    if actor is None or actor.label == "GPE":
+        return None
+    return actor.kind or ActorKind.OTHER
+
+
+def status_of(candidate: EventCandidate, index: ActorIndex, sources: list[str]) -> EventStatus:
+    """threatened for threats; denied under a denial; planned for the future; claimed when
+    only one side reports it (a partisan speaker's clause, "according to" one side)."""
+    if candidate.event_type == EventType.THREATEN:
+        return EventStatus.THREATENED
+    governor = candidate.governor
+    if governor is not None and governor.lemma_.casefold() == "deny":
+        return EventStatus.DENIED
+    if candidate.planned:
+        return EventStatus.PLANNED
+    if governor is None:
+        return EventStatus.ASSERTED
+    speaker = _speaker_of(governor, index, candidate.sentence)
+    if speaker is None:
+        return EventStatus.ASSERTED
+    if speaker.name in sources and candidate.event_type not in (EventType.ASSAULT,):
+        return EventStatus.ASSERTED  # an actor's own statement is its act
+    if speaker.kind in PARTISAN_KINDS or (
+        speaker.kind == ActorKind.PERSON and speaker.affiliation is not None
+    ):
+        return EventStatus.CLAIMED
+    return EventStatus.ASSERTED
+
+
+def _speaker_of(
+    governor: Any, index: ActorIndex, sentence: ParsedSentence
+) -> ActorCandidate | None:
+    if governor.lower_ == "according":
+        objects = [t for t in governor.nbor(1).children if t.dep_ == "pobj"]
+        return index.actor_of(objects[0], sentence) if objects else None
+    subjects = [c for c in governor.children if c.dep_ == "nsubj"]
+    return index.actor_of(subjects[0], sentence) if subjects else None
+
+
+# What a refusal, accusation or concession is about ("rejected the ultimatum"): the event
+# type whose source is then its target.
+ABOUT_NOUNS: dict[str, EventType] = {
+    **dict.fromkeys(("ultimatum", "deadline", "offer", "timeline", "threat", "warning"),
+                    EventType.THREATEN),
+    **dict.fromkeys(("sanction", "embargo", "listing", "measure"), EventType.SANCTION),
+    **dict.fromkeys(("accusation", "claim", "allegation", "charge", "report"), EventType.ACCUSE),
+    **dict.fromkeys(("demand", "call", "appeal", "request"), EventType.REQUEST),
+    **dict.fromkeys(("deal", "agreement", "plan", "proposal", "truce"), EventType.AGREE),
+}  # fmt: skip
+_ANSWERS = frozenset({EventType.REJECT, EventType.ACCUSE, EventType.CONCEDE, EventType.SUPPORT})
+
+
+def _unattributed_attack(event: CodedEvent) -> bool:
+    """An attack no actor is named for that is still an event (ACLED's unidentified armed
+    group): a strike from the air, shelling, a bomb, or one that killed."""
+    remote = {EventMode.AERIAL, EventMode.SHELLING, EventMode.EXPLOSIVE, EventMode.SUICIDE}
+    return event.event_type == EventType.ASSAULT and (
+        event.mode in remote or event.candidate.fatalities is not None
+    )
+
+
+def target_referenced_events(events: list[CodedEvent]) -> None:
+    """ "The Huthis rejected the ultimatum": the target is whoever issued it — the source of
+    the nearest event of that kind (an earlier one first)."""
+    for i, event in enumerate(events):
+        if event.event_type not in _ANSWERS or event.targets:
+            continue
+        about = {
+            ABOUT_NOUNS[t.lemma_.casefold()]
+            for phrase in event.candidate.target_phrases
+            for t in (phrase, *phrase.subtree)
+            if t.lemma_.casefold() in ABOUT_NOUNS
+        }
+        if not about:
+            continue
+        before = [e for e in events[:i] if e.event_type in about and e.sources]
+        after = [e for e in events[i + 1 :] if e.event_type in about and e.sources]
+        referenced = before[-1] if before else (after[0] if after else None)
+        if referenced is not None:
+            event.targets = [s for s in referenced.sources if s not in event.sources]
+
+
+class Places:
+    """Which of a sentence's names places an event: a town GeoNames knows in the article's
+    countries before a province, a province before a country, a name the article's actors
+    hold ("Kurdistan 24") never. An event whose sentence names no place takes the last town
+    or province the article named before it (the labelling guide's "the city")."""
+
+    def __init__(
+        self,
+        gazetteer: Gazetteer | None,
+        countries: tuple[str, ...],
+        aliases: AliasTable | None = None,
+    ) -> None:
+        self.gazetteer = gazetteer
+        self.countries = countries
+        self.aliases = aliases
+
+    def _rank(self, mention: PlaceMention) -> int:
+        """0 a town, 1 a province, 2 a country, 3 a place GeoNames does not know; 9 not a
+        place (a name the recogniser did not call a place and GeoNames does not know in the
+        article's main country)."""
+        if self.gazetteer is None:
+            return 1 if mention.labelled else 9
+        if mention.capital_of:
+            return 0
+        if self.gazetteer.country(mention.text) is not None:
+            return 2 if mention.labelled else 9
+        # a name the recogniser did not call a place must be an exact GeoNames name
+        if self.gazetteer.place(mention.text, self.countries, fuzzy=mention.labelled):
+            return 0
+        if self.gazetteer.admin_area(mention.text, self.countries) is not None:
+            return 1
+        return 3 if mention.labelled else 9
+
+    def acts(self, name: str) -> bool:
+        """A place name that can act: a country, or a capital the table names a government
+        by ("Moscow", "Damascus")."""
+        if self.gazetteer is None:
+            return True
+        return self.gazetteer.country(name) is not None or self.table_knows(name)
+
+    def table_knows(self, name: str) -> bool:
+        return self.aliases is not None and self.aliases.lookup(name) is not None
+
+    def is_town(self, name: str, near_spelling: bool = False) -> bool:
+        """A town GeoNames knows by this name (or, with `near_spelling`, a near spelling:
+        "Raqa" for "Raqqa") in the article's main country."""
+        if self.gazetteer is None or not self.countries:
+            return False
+        found = self.gazetteer.place(name, self.countries[:1], fuzzy=near_spelling)
+        return found is not None
+
+    def _name(self, mention: PlaceMention) -> str:
+        if mention.capital_of and self.gazetteer is not None:
+            country = self.gazetteer.country(mention.text)
+            if country is not None and country.capital:
+                return country.capital
+        return mention.text
+
+    def _usable(
+        self, mentions: list[PlaceMention], index: ActorIndex, actors: list[str]
+    ) -> list[PlaceMention]:
+        names = {name_key(a) for a in actors}
+        return [
+            m
+            for m in mentions
+            if name_key(m.text) not in names and not index.names_an_actor(m.start, m.end)
+        ]
+
+    def choose(
+        self, mentions: list[PlaceMention], index: ActorIndex, actors: list[str]
+    ) -> str | None:
+        usable = [m for m in self._usable(mentions, index, actors) if self._rank(m) < 9]
+        if not usable:
+            return None
+        best = min(usable, key=lambda m: (not m.own, self._rank(m)))  # stable: nearest first
+        return self._name(best)
+
+    def fill(
+        self, events: list[CodedEvent], parsed: list[ParsedSentence], index: ActorIndex
+    ) -> None:
+        """Events with no place of their own take the last town or province named before."""
+        named: list[tuple[int, str]] = []
+        for sentence in parsed:
+            for mention in self._usable(places_in(sentence), index, []):
+                if self._rank(mention) in (0, 1, 3):
+                    named.append((mention.start, self._name(mention)))
+        for event in events:
+            if event.place is None:
+                before = [name for start, name in named if start < event.sentence.start]
+                after = [name for start, name in named if start >= event.sentence.end]
+                event.place = before[-1] if before else (after[0] if after else None)
+
+
+def _dedupe(events: list[CodedEvent]) -> list[CodedEvent]:
+    """One event per (sentence, type) — its roles merged — and an action the article reports
+    again later (same type, same actors) once, at its first report."""
+    kept: list[CodedEvent] = []
+    for event in events:
+        same = next(
+            (
+                k
+                for k in kept
+                if k.event_type == event.event_type
+                and (
+                    k.sentence.number == event.sentence.number
+                    or (k.sources and k.sources == event.sources and k.targets == event.targets)
+                )
+            ),
+            None,
+        )
+        if same is None:
+            kept.append(event)
+            continue
+        if same.sentence.number == event.sentence.number:
+            same.sources += [s for s in event.sources if s not in same.sources]
+            same.targets += [t for t in event.targets if t not in same.targets + same.sources]
+            same.mode = same.mode or event.mode
+    return kept
+
+
+def assemble(
+    analysis: Analysis,
+    events: list[CodedEvent],
+    speakers: dict[int, str | None],
+    kinds: dict[str, ActorKind],
+) -> dict[str, Any]:
+    """The ArticleExtraction fields: the events and quotes decided, and the actors they name
+    (with those actors' affiliations)."""
+    event_dicts = [_event_dict(e) for e in events]
+    quotes = _quotes(analysis.quotes, speakers)
+    used = {n for e in event_dicts for n in (*e["sources"], *e["targets"])}
+    used |= {q["speaker"] for q in quotes if q["speaker"]}
+    by_name = {c.name: c for c in analysis.actors}
+    used |= {by_name[n].affiliation for n in list(used) if n in by_name and by_name[n].affiliation}
+    actors = []
+    for candidate in analysis.actors:
+        if candidate.name not in used:
+            continue
+        kind = kinds.get(candidate.name) or candidate.kind or ActorKind.OTHER
+        aliases = [a for a in candidate.aliases if name_key(a) != name_key(candidate.name)]
+        affiliation = candidate.affiliation if candidate.affiliation in used else None
+        actors.append(
+            {
+                "name": candidate.name,
+                "aliases": aliases[:6],
+                "kind": kind,
+                "affiliation": affiliation,
+            }
+        )
+    for name in used - {a["name"] for a in actors}:  # an affiliation the table named
+        actors.append({"name": name, "aliases": [], "kind": ActorKind.OTHER})
+    return {"actors": actors, "events": event_dicts, "quotes": quotes}
+
+
+def _event_dict(event: CodedEvent) -> dict[str, Any]:
+    candidate = event.candidate
+    sentence = event.sentence
+    return {
+        "event_type": event.event_type,
+        "mode": event.mode,
+        "status": event.status,
+        "sources": event.sources,
+        "targets": event.targets,
+        "summary": shorten(sentence.text, 200),
+        "date_text": candidate.date_text,
+        "location": {"place": event.place} if event.place else None,
+        "fatalities": candidate.fatalities if event.event_type == EventType.ASSAULT else None,
+        "evidence": sentence.text,
+    }
+
+
+def _quotes(
+    candidates: list[QuoteCandidate], speakers: dict[int, str | None]
+) -> list[dict[str, Any]]:
+    """Quotes from the candidates: indirect speech only with an identified speaker (the guide
+    labels no anonymous indirect speech)."""
+    quotes = []
+    for candidate in candidates:
+        speaker = speakers.get(candidate.number)
+        if candidate.kind == QuoteKind.INDIRECT and (speaker is None or anonymous(candidate)):
+            continue
+        quotes.append(
+            {
+                "text": candidate.text,
+                "kind": candidate.kind,
+                "speaker": speaker,
+                "speaker_mention": candidate.mention,
+                "cue": candidate.cue,
+            }
+        )
+    return quotes
+
+
+def anonymous(candidate: QuoteCandidate) -> bool:
+    words = set((candidate.mention or "").casefold().split())
+    return bool(words & ANONYMOUS_SOURCES)

@@ -1,0 +1,501 @@
+"""Event candidates from predicates (the hybrid pipeline's stage 0): a verb or event noun of the
+PLOVER lexicon in a sentence, with its type and mode readings, its roles from the parse, its
+time expression, place, fatalities and status.
+
+What is not an event (the labelling guide): a trigger under "if" or a modal of possibility
+("could", "might"), a negated trigger (except refusals: "did not respond to the offer" is a
+REJECT), what a refusal, demand or threat is about ("refused to surrender" is one REJECT, not a
+RETREAT too), a noun no verb or preposition carries ("the deal's implementation"), a participle
+that only describes ("the besieged town", "U.S.-backed fighters").
+
+Roles: the trigger's subject → sources (a passive subject → targets, "by X" → sources), its
+object and "on" / "against" objects → targets; a noun's compound ("coalition airstrikes"),
+possessor ("their offensive") and "by" / "between" objects; a trigger with no subject of its
+own takes its governing verb's ("the SDF began their offensive"). AGREE and CONSULT are mutual:
+every party is a source. Phrases become actors through their mentions (api.llm.roles).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from api.llm.nlp import PLACE_LABELS, TIME_LABELS, ParsedSentence
+from api.llm.plover_lexicon import (
+    AID_MODE_CUES,
+    CARRIER_PREPOSITIONS,
+    CARRIER_VERBS,
+    MODE_CUES,
+    NOUNS,
+    VERBS,
+    Reading,
+)
+from schemas.extraction import MODES_BY_TYPE, EventMode, EventType
+
+Token = Any  # spacy.tokens.Token (typed loosely: spaCy ships no stubs for its Cython types)
+
+SPEECH_LEMMAS = frozenset(
+    {"say", "tell", "claim", "report", "announce", "state", "add", "allege", "insist", "tweet",
+     "write", "post", "confirm", "declare", "explain", "note", "stress"}
+)  # fmt: skip
+# What a refusal, demand, threat or plan is about is part of it, not an event of its own.
+ABOUT_THEM = frozenset({EventType.REJECT, EventType.REQUEST, EventType.THREATEN})
+PLANNING_LEMMAS = frozenset(
+    {"plan", "prepare", "vow", "pledge", "intend", "aim", "expect", "schedule", "promise",
+     "seek", "want", "hope", "set", "agree", "decide", "continue"}
+)  # fmt: skip
+FUTURE_AUX = frozenset({"will", "'ll", "shall"})
+# Verbs of wishing and expecting: what they govern has not happened.
+WISHES = frozenset(
+    {"wish", "want", "hope", "expect", "need", "try", "attempt", "seek", "ready", "able",
+     "prepare", "plan", "intend", "aim", "urge", "ask"}
+)  # fmt: skip
+DOUBT_AUX = frozenset({"could", "might", "may", "would", "should", "can"})
+REFUSAL_WHEN_NEGATED = frozenset({"respond", "comply", "accept", "agree", "answer", "heed"})
+PLACE_PREPOSITIONS = frozenset(
+    {"in", "at", "near", "on", "into", "outside", "around", "across", "from", "to", "inside",
+     "towards", "toward", "through", "of", "off"}
+)  # fmt: skip
+_MUTUAL = frozenset({EventType.AGREE, EventType.CONSULT, EventType.COOPERATE})
+
+
+@dataclass
+class EventCandidate:
+    """One reported action: where it is, how the lexicon reads it, and the parse's phrases for
+    its roles (token spans, turned into actor names by api.llm.roles)."""
+
+    sentence: ParsedSentence
+    trigger: Token
+    readings: tuple[Reading, ...]
+    source_phrases: list[Token] = field(default_factory=list)  # phrase heads
+    target_phrases: list[Token] = field(default_factory=list)
+    negated: bool = False
+    planned: bool = False
+    governor: Token | None = None  # the speech or denial verb the trigger is reported under
+    date_text: str | None = None
+    places: list[PlaceMention] = field(default_factory=list)  # the nearest first
+    fatalities: int | None = None
+
+    @property
+    def event_type(self) -> EventType:
+        return self.readings[0][0]
+
+    @property
+    def mode(self) -> EventMode | None:
+        return self.readings[0][1]
+
+
+def find_event_candidates(parsed: Sequence[ParsedSentence]) -> list[EventCandidate]:
+    """Every candidate, in text order; several per sentence when it reports several actions."""
+    found: list[EventCandidate] = []
+    for sentence in parsed:
+        text = sentence.sentence.text
+        if len(text.split()) < 5 or text.rstrip("”’\"' )")[-1:] not in ".!?":
+            continue  # headlines and datelines are not evidence (the guide)
+        for token in sentence.doc:
+            readings = _readings(token)
+            if not readings or _not_an_event(token, readings):
+                continue
+            candidate = EventCandidate(sentence=sentence, trigger=token, readings=readings)
+            if _negated(token):
+                if token.lemma_.casefold() in REFUSAL_WHEN_NEGATED:
+                    candidate.readings = ((EventType.REJECT, None),)
+                else:
+                    continue
+            candidate.readings = with_mode(candidate.readings, token, sentence)
+            _fill_roles(candidate)
+            candidate.planned = _planned(token)
+            candidate.governor = _governing_speech(token)
+            candidate.date_text = _time_expression(token, sentence)
+            candidate.places = places_in(sentence, token)
+            candidate.fatalities = fatalities_in(sentence)
+            found.append(candidate)
+    return found
+
+
+# ---- triggers -------------------------------------------------------------------------------
+
+
+# Verbs that report an event with a particle or preposition ("broke into", "handed over").
+PHRASAL_VERBS: dict[tuple[str, str], tuple[Reading, ...]] = {
+    ("break", "into"): ((EventType.ASSAULT, EventMode.FIREARMS),),
+    ("open", "fire"): ((EventType.ASSAULT, EventMode.FIREARMS),),
+    ("hand", "over"): ((EventType.RETREAT, EventMode.RELEASE),),
+    ("put", "hold"): ((EventType.RETREAT, EventMode.CEASEFIRE),),
+    ("set", "free"): ((EventType.RETREAT, EventMode.RELEASE),),
+    ("call", "for"): ((EventType.REQUEST, None),),
+    ("call", "on"): ((EventType.REQUEST, None),),
+    ("press", "for"): ((EventType.REQUEST, None),),
+    ("push", "into"): ((EventType.ASSAULT, EventMode.FIREARMS),),
+    ("push", "towards"): ((EventType.ASSAULT, EventMode.FIREARMS),),
+    ("take", "control"): ((EventType.ASSAULT, EventMode.FIREARMS),),
+}
+
+
+def _readings(token: Token) -> tuple[Reading, ...]:
+    lemma = token.lemma_.casefold()
+    if token.pos_ == "VERB":
+        for child in token.children:
+            words = {child.lower_, *(c.lower_ for c in child.children if c.dep_ == "pobj")}
+            for word in words:
+                if (lemma, word) in PHRASAL_VERBS:
+                    return PHRASAL_VERBS[(lemma, word)]
+        return VERBS.get(lemma, ())
+    if token.pos_ in ("NOUN", "PROPN"):
+        if lemma == "strike" and any(c.lemma_.casefold() in {"air", "drone"} for c in token.lefts):
+            return NOUNS["airstrike"]
+        return NOUNS.get(lemma, ())
+    return ()
+
+
+def _not_an_event(token: Token, readings: tuple[Reading, ...]) -> bool:
+    if token.pos_ == "VERB":
+        if token.dep_ in ("amod", "compound", "npadvmod"):
+            return True  # "the besieged town", "U.S.-backed fighters"
+        if token.dep_ == "acl" and token.tag_ == "VBN":
+            return True  # "the fighters left", "the companies listed"
+        if token.dep_ in ("xcomp", "advcl") and token.head.lemma_.casefold() in WISHES:
+            return True  # "fighters who wish to leave", "expected to leave"
+        purpose = any(c.dep_ == "aux" and c.lower_ == "to" for c in token.children)
+        if token.dep_ in ("advcl", "xcomp") and purpose and _readings(token.head):
+            return True  # "summoned the ambassador to protest": the summons is the act
+        carried = [c for c in token.children if c.dep_ == "dobj" and _readings(c)]
+        if token.lemma_.casefold() in CARRIER_VERBS and carried:
+            return True  # "imposed sanctions": the noun reports it
+    elif not _carried(token) or _anaphoric(token):
+        return True
+    if _conditional(token) and readings[0][0] != EventType.THREATEN:
+        return True
+    about = _about_of(token)
+    return about is not None and about is not token
+
+
+def _carried(noun: Token) -> bool:
+    """A noun trigger reports an event when a carrier verb or preposition holds it, or when
+    it is a sentence's subject ("Clashes broke out")."""
+    head = noun.head
+    if noun.dep_ in ("dobj", "nsubj", "nsubjpass", "attr", "oprd", "conj", "appos"):
+        if noun.dep_ == "conj":
+            return _carried(head) if head.pos_ in ("NOUN", "PROPN") else False
+        return head.lemma_.casefold() in CARRIER_VERBS
+    if noun.dep_ == "pobj" and head.lemma_.casefold() in CARRIER_PREPOSITIONS:
+        return head.head.pos_ in ("VERB", "AUX")
+    if noun.dep_ == "pobj" and head.lemma_.casefold() == "of":
+        owner = head.head  # "the final phase of the battle", "a day of clashes"
+        return owner.dep_ in ("dobj", "nsubj", "attr") and owner.head.lemma_.casefold() in (
+            CARRIER_VERBS
+        )
+    return False
+
+
+def _anaphoric(noun: Token) -> bool:
+    """ "the deal", "the offensive" held only by a preposition ("under the agreement"): a
+    reference back to an event the article reported before, not a new one."""
+    definite = any(c.lower_ in ("the", "this", "that", "its", "their") for c in noun.children)
+    return definite and noun.dep_ == "pobj"
+
+
+def _conditional(token: Token) -> bool:
+    for node in (token, *token.ancestors):
+        if any(c.dep_ == "mark" and c.lemma_.casefold() in {"if", "unless"} for c in node.children):
+            return True
+        if any(c.dep_ == "aux" and c.lemma_.casefold() in DOUBT_AUX for c in node.children):
+            return node is token or node.dep_ in ("xcomp", "conj")
+        if node.dep_ in ("ccomp", "ROOT"):
+            break
+    return False
+
+
+def _negated(token: Token) -> bool:
+    return any(c.dep_ == "neg" for c in token.children) or (
+        token.dep_ == "xcomp" and any(c.dep_ == "neg" for c in token.head.children)
+    )
+
+
+def _about_of(token: Token) -> Token | None:
+    """The refusal, demand or threat this trigger is the object of ("refused to surrender":
+    the refusal), if any."""
+    node = token
+    for _ in range(3):
+        if node.dep_ not in ("xcomp", "ccomp", "dobj", "pobj", "pcomp", "prep"):
+            return None
+        node = node.head
+        readings = _readings(node)
+        if readings and readings[0][0] in ABOUT_THEM and node.lemma_.casefold() != "deny":
+            return node
+    return None
+
+
+def with_mode(
+    readings: tuple[Reading, ...], trigger: Token, sentence: ParsedSentence
+) -> tuple[Reading, ...]:
+    """The first reading with its mode decided by the words around the trigger."""
+    event_type, mode = readings[0]
+    lemmas = {t.lemma_.casefold() for t in sentence.doc}
+    near = {t.lemma_.casefold() for t in trigger.subtree} | {trigger.head.lemma_.casefold()}
+    cues = {EventType.ASSAULT: MODE_CUES, EventType.AID: AID_MODE_CUES}.get(event_type)
+    if cues is not None and (mode is None or event_type == EventType.AID):
+        chosen = next((m for m, words in cues if near & words), None)
+        chosen = chosen or next((m for m, words in cues if lemmas & words), None)
+        if chosen is None and event_type == EventType.ASSAULT:
+            chosen = (
+                EventMode.PHYSICAL
+                if lemmas & {"civilian", "villager", "resident"}
+                else (EventMode.FIREARMS)
+            )
+        mode = chosen or mode
+    if event_type == EventType.AGREE:
+        if lemmas & {"evacuation", "evacuate"}:
+            mode = EventMode.EVACUATION
+        elif lemmas & {"ceasefire", "truce", "cease-fire"}:
+            mode = EventMode.CEASEFIRE
+    if mode is not None and mode not in MODES_BY_TYPE.get(event_type, ()):
+        mode = None
+    return ((event_type, mode), *readings[1:])
+
+
+# ---- roles ----------------------------------------------------------------------------------
+
+
+def _fill_roles(candidate: EventCandidate) -> None:
+    trigger = candidate.trigger
+    sources, targets = candidate.source_phrases, candidate.target_phrases
+    if trigger.pos_ == "VERB":
+        for child in trigger.children:
+            if child.dep_ in ("nsubj", "csubj"):
+                sources.extend(_conjuncts(child))
+            elif child.dep_ == "nsubjpass":
+                targets.extend(_conjuncts(child))
+            elif child.dep_ == "agent":
+                sources.extend(p for c in child.children for p in _conjuncts(c))
+            elif child.dep_ in ("dobj", "dative"):
+                targets.extend(_conjuncts(child))
+            elif child.dep_ == "prep" and child.lemma_.casefold() in {"on", "against", "with"}:
+                targets.extend(p for c in child.children if c.dep_ == "pobj" for p in _conjuncts(c))
+    else:
+        possessors = []
+        for child in trigger.children:
+            if child.dep_ in ("compound", "nmod"):
+                sources.append(child)
+            elif child.dep_ == "poss":
+                possessors.append(child)  # "their offensive": after the carrier's subject
+            elif child.dep_ == "prep":
+                objects = [p for c in child.children if c.dep_ == "pobj" for p in _conjuncts(c)]
+                preposition = child.lemma_.casefold()
+                if preposition in ("by", "between", "from"):
+                    sources.extend(objects)
+                elif preposition in ("on", "against", "with", "to", "for"):
+                    targets.extend(objects)
+        carrier = trigger.head
+        if trigger.dep_ in ("dobj", "attr") and carrier.pos_ in ("VERB", "AUX"):
+            subjects = [p for c in carrier.children if c.dep_ == "nsubj" for p in _conjuncts(c)]
+            if not subjects and carrier.dep_ == "acl":  # "the coalition conducted airstrikes"
+                subjects = [carrier.head]
+            if not sources:
+                sources.extend(subjects)
+            targets.extend(
+                p for c in carrier.children if c.dep_ in ("dative", "iobj") for p in _conjuncts(c)
+            )
+        if not sources:
+            sources.extend(possessors)
+    if not sources:
+        sources.extend(_inherited_subject(trigger))
+    if candidate.event_type in _MUTUAL:
+        sources.extend(targets)
+        targets.clear()
+
+
+def _conjuncts(token: Token) -> list[Token]:
+    """A phrase head and the heads of the phrases coordinated with it ("X and Y")."""
+    return [token, *(c for c in token.conjuncts if c.i > token.i)]
+
+
+def _inherited_subject(trigger: Token) -> list[Token]:
+    """The subject of the verb this trigger depends on: "decided to stay and fight", "the SDF
+    relaunched their offensive after ... refused to surrender" stays with its own clause."""
+    node = trigger
+    for _ in range(3):
+        if node.dep_ not in ("xcomp", "conj", "dobj", "pobj", "prep", "acl", "advcl"):
+            return []
+        node = node.head
+        subjects = [c for c in node.children if c.dep_ in ("nsubj", "nsubjpass")]
+        if subjects:
+            return _conjuncts(subjects[0]) if subjects[0].dep_ == "nsubj" else []
+        if node.dep_ == "advcl":
+            return []
+    return []
+
+
+# ---- reporting, time, place, fatalities ----------------------------------------------------
+
+
+def _governing_speech(trigger: Token) -> Token | None:
+    """The speech verb ("said", "told") whose clause reports this trigger."""
+    for node in trigger.ancestors:
+        if node.lemma_.casefold() in SPEECH_LEMMAS | {"deny"}:
+            return node
+    sentence = trigger.sent
+    for token in sentence:  # "According to X, ..."
+        if token.lower_ == "according" and token.nbor(1).lower_ == "to":
+            return token
+    return None
+
+
+def _planned(trigger: Token) -> bool:
+    for node in (trigger, *list(trigger.ancestors)[:2]):
+        aux = {c.lower_ for c in node.children if c.dep_ == "aux"}
+        if aux & FUTURE_AUX:
+            return True
+        if node is not trigger and node.lemma_.casefold() in PLANNING_LEMMAS:
+            return node.lemma_.casefold() not in {"continue", "agree", "decide"}
+    if trigger.pos_ != "VERB":
+        owner = trigger.head.head if trigger.head.lemma_ == "of" else trigger.head
+        words = {c.lower_ for c in owner.subtree}
+        return bool(words & {"final", "next", "plan", "planned", "upcoming"})
+    return False
+
+
+def _time_expression(trigger: Token, sentence: ParsedSentence) -> str | None:
+    """The sentence's time expression nearest the trigger, with its preposition ("on
+    Sunday"); an expression in the trigger's own clause first."""
+    dates = list(sentence.entities(TIME_LABELS))
+    if not dates:
+        return None
+    own = {t.i for t in trigger.subtree}
+    if trigger.head is not trigger:
+        own |= {t.i for t in trigger.head.children if t.dep_ in ("prep", "npadvmod")}
+        own |= {t.i for c in trigger.head.children if c.dep_ == "prep" for t in c.subtree}
+    scoped = [d for d in dates if d.root.i in own] or dates
+    best = min(scoped, key=lambda d: abs(d.root.i - trigger.i))
+    head = best.root.head
+    if head.dep_ == "prep" and head.i == best.start - 1:
+        return f"{head.text} {best.text}"
+    return str(best.text)
+
+
+@dataclass(frozen=True)
+class PlaceMention:
+    start: int  # in the article
+    end: int
+    text: str
+    labelled: bool  # the recogniser calls it a place (GPE, LOC, FAC)
+    own: bool = False  # in the trigger's own phrase
+    capital_of: bool = False  # "Sudan's capital": the text names the country
+
+
+def places_in(sentence: ParsedSentence, trigger: Token | None = None) -> list[PlaceMention]:
+    """Names that may place an event, nearest the trigger first: GPE / LOC / FAC entities
+    after a preposition of place or as an object ("retake Raqa"), and other proper names (the
+    recogniser calls some towns ORG or PERSON) that the gazetteer will have to know
+    (api.llm.coding.Places). "X's capital" names X's capital."""
+    found: list[tuple[int, PlaceMention]] = []
+    own = {t.i for t in trigger.subtree} if trigger is not None else set()
+    seen: set[int] = set()
+    spans = [*sentence.doc.ents, *_proper_runs(sentence.doc)]
+    for span in spans:
+        root = span.root
+        if root.i in seen or span.label_ in ("DATE", "TIME", "CARDINAL", "ORDINAL", "PERCENT"):
+            continue
+        after_preposition = (
+            root.dep_ == "pobj" and root.head.lemma_.casefold() in PLACE_PREPOSITIONS
+        )
+        placed = after_preposition or root.dep_ in ("compound", "poss", "dobj", "appos")
+        if not placed:
+            continue
+        seen.add(root.i)
+        text = str(span.text)
+        text = text[4:] if text.lower().startswith("the ") else text
+        mention = PlaceMention(
+            sentence.start_of(span),
+            sentence.end_of(span),
+            text,
+            labelled=span.label_ in PLACE_LABELS,
+            own=root.i in own,
+            capital_of=root.dep_ == "poss" and root.head.lemma_.casefold() == "capital",
+        )
+        distance = abs(root.i - trigger.i) if trigger is not None else root.i
+        found.append((distance, mention))
+    return [m for _, m in sorted(found, key=lambda x: x[0])]
+
+
+def _proper_runs(doc: Any) -> list[Any]:
+    """Runs of proper nouns the recogniser left out ("the town of Maaret al-Numan")."""
+    runs = []
+    i = 0
+    while i < len(doc):
+        if doc[i].pos_ == "PROPN" and not doc[i].ent_type_:
+            j = i
+            while (
+                j + 1 < len(doc)
+                and (doc[j + 1].pos_ == "PROPN" or doc[j + 1].text == "-")
+                and not doc[j + 1].ent_type_
+            ):
+                j += 1
+            runs.append(doc[i : j + 1])
+            i = j + 1
+        else:
+            i += 1
+    return runs
+
+
+# ACLED's rule: vague numbers are coded low.
+VAGUE_NUMBERS = {
+    "several": 3, "a few": 3, "few": 3, "some": 3, "a dozen": 12, "dozen": 12, "dozens": 12,
+    "scores": 20, "hundreds": 100, "thousands": 1000,
+}  # fmt: skip
+_NUMBER_WORDS = {
+    w: i
+    for i, w in enumerate(
+        ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
+         "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen",
+         "eighteen", "nineteen", "twenty")
+    )
+}  # fmt: skip
+DEATH_LEMMAS = frozenset({"kill", "die", "dead", "death", "killing", "life", "fatality", "toll"})
+_ONE_PERSON = frozenset(
+    {"woman", "man", "child", "boy", "girl", "soldier", "civilian", "person", "officer",
+     "fighter", "policeman", "journalist", "resident", "worker", "student"}
+)  # fmt: skip
+
+
+def fatalities_in(sentence: ParsedSentence) -> int | None:
+    """People killed, as the sentence says: the lowest figure given (ACLED: "at least 15" is
+    15, "dozens" 12); one singular victim of a death verb is 1; None when no death is told."""
+    found: list[int] = []
+    for token in sentence.doc:
+        if token.lemma_.casefold() not in DEATH_LEMMAS:
+            continue
+        for number in _numbers_near(token):
+            found.append(number)
+        if not found and token.lemma_.casefold() in {"die", "kill"}:
+            victims = [c for c in token.children if c.dep_ in ("nsubj", "nsubjpass", "dobj")]
+            if any(v.lemma_.casefold() in _ONE_PERSON and v.tag_ == "NN" for v in victims):
+                found.append(1)
+    return min(found) if found else None
+
+
+def _numbers_near(death: Token) -> Iterable[int]:
+    """Numbers counting the dead: on the death word's subject or object ("15 people were
+    killed", "killing 12"), or on the death word itself ("40 dead")."""
+    heads = [death, *(c for c in death.children if c.dep_ in ("nsubj", "nsubjpass", "dobj"))]
+    for head in heads:
+        for child in head.subtree:
+            if child.i > death.i + 6:
+                break
+            value = _number(child)
+            if value is not None and (child.dep_ == "nummod" or child.head in heads):
+                yield value
+
+
+def _number(token: Token) -> int | None:
+    text = token.lower_.replace(",", "")
+    if text.isdigit():
+        return int(text)
+    if text in _NUMBER_WORDS:
+        return _NUMBER_WORDS[text]
+    if text in VAGUE_NUMBERS:
+        return VAGUE_NUMBERS[text]
+    if text == "dozen" and token.i > 0 and token.nbor(-1).lower_ == "a":
+        return 12
+    return None
