@@ -7,6 +7,7 @@ from pydantic import BaseModel, Field
 from rich.console import Console
 from rich.table import Table
 
+from evals.event_attributes import NO_EVENT
 from evals.runner import CaseRecord, RunRecord
 from evals.scorers import KINDS, SCORER_VERSION
 from schemas.contract import OutcomeStatus
@@ -67,6 +68,9 @@ def print_run(record: RunRecord, console: Console, *, worst: int = 5) -> None:
         "event role accuracy": s.event_roles,
         "event date accuracy": s.event_date,
         "event location accuracy": s.event_location,
+        "event mode accuracy": s.event_mode,
+        "event status accuracy": s.event_status,
+        "event fatalities accuracy": s.event_fatalities,
         "grounding rate": s.grounding,
         "exact grounding rate": s.exact_grounding,
         "schema-valid rate": agg.schema_valid,
@@ -78,7 +82,26 @@ def print_run(record: RunRecord, console: Console, *, worst: int = 5) -> None:
     details.add_row("mean latency", f"{agg.mean_latency_ms / 1000:,.1f} s", "")
     console.print(details)
 
+    print_type_confusion(s.event_types, console)
     print_worst_cases(record.cases, console, limit=worst)
+
+
+def print_type_confusion(cells: dict[str, int], console: Console) -> None:
+    """Gold type (rows) × predicted type (columns), events paired by evidence whatever their
+    types; "—" is no event on that side."""
+    if not cells:
+        return
+    pairs = [(cell.split(">")[0], cell.split(">")[1], n) for cell, n in cells.items()]
+    gold = [*sorted({g for g, _, _ in pairs} - {NO_EVENT}), NO_EVENT]
+    pred = [*sorted({p for _, p, _ in pairs} - {NO_EVENT}), NO_EVENT]
+    table = Table(title="Event types: gold (rows) × predicted (columns)")
+    table.add_column("gold \\ pred")
+    for p in pred:
+        table.add_column(p[:8], justify="right")
+    counts = {(g, p): n for g, p, n in pairs}
+    for g in gold:
+        table.add_row(g, *(str(counts.get((g, p), "")) for p in pred))
+    console.print(table)
 
 
 def worst_cases(cases: list[CaseRecord], limit: int) -> list[CaseRecord]:

@@ -31,7 +31,8 @@ from rich.progress import (
 
 from api.config import PROJECT_ROOT
 from evals.gold import GoldCase, dataset_hash
-from evals.scorers import KINDS, SCORER_VERSION, CaseScore, Ratio, Scores, score_case, total_scores
+from evals.scorers import KINDS, SCORER_VERSION, score_case
+from evals.scores import CaseScore, Ratio, Scores, total_scores
 from schemas.contract import (
     ArticleInput,
     ExtractionOutcome,
@@ -111,6 +112,9 @@ class Aggregates(BaseModel):
             "event_roles",
             "event_date",
             "event_location",
+            "event_mode",
+            "event_status",
+            "event_fatalities",
         ):
             out[f"{name}_accuracy"] = getattr(s, name).value
         out["grounding_rate"] = s.grounding.value

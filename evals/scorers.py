@@ -22,9 +22,17 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from pydantic import BaseModel, Field, computed_field
 from rapidfuzz import fuzz
 
+from evals.event_attributes import (
+    describe_actor,
+    describe_event,
+    describe_quote,
+    fatalities_agree,
+    mode_agrees,
+    type_confusion,
+)
+from evals.scores import CaseScore, Counts, Ratio
 from schemas.extraction import Location
 from schemas.grounded import (
     AlignmentStatus,
@@ -37,7 +45,7 @@ from schemas.grounded import (
 from schemas.text import name_key
 
 # Bump when a change to this module can change a score; run records carry it.
-SCORER_VERSION = "1"
+SCORER_VERSION = "2"  # 2: event mode, status, fatalities accuracy; the type confusion
 
 # A predicted quote matches a gold quote when their spans overlap this much (intersection over
 # union of character offsets).
@@ -49,91 +57,6 @@ QUOTE_IOU_THRESHOLD = 0.5
 ACTOR_FUZZY_THRESHOLD = 90.0
 
 KINDS = ("quotes", "actors", "events")
-
-
-class Counts(BaseModel):
-    """True positives, false positives, false negatives of one kind."""
-
-    tp: int = 0
-    fp: int = 0
-    fn: int = 0
-
-    @computed_field  # type: ignore[prop-decorator]
-    @property
-    def precision(self) -> float:
-        return self.tp / (self.tp + self.fp) if self.tp + self.fp else 1.0
-
-    @computed_field  # type: ignore[prop-decorator]
-    @property
-    def recall(self) -> float:
-        return self.tp / (self.tp + self.fn) if self.tp + self.fn else 1.0
-
-    @computed_field  # type: ignore[prop-decorator]
-    @property
-    def f1(self) -> float:
-        p, r = self.precision, self.recall
-        return 2 * p * r / (p + r) if p + r else 0.0
-
-    def __add__(self, other: Counts) -> Counts:
-        return Counts(tp=self.tp + other.tp, fp=self.fp + other.fp, fn=self.fn + other.fn)
-
-
-class Ratio(BaseModel):
-    """correct / total; None when there was nothing to judge."""
-
-    correct: int = 0
-    total: int = 0
-
-    @computed_field  # type: ignore[prop-decorator]
-    @property
-    def value(self) -> float | None:
-        return self.correct / self.total if self.total else None
-
-    def __add__(self, other: Ratio) -> Ratio:
-        return Ratio(correct=self.correct + other.correct, total=self.total + other.total)
-
-
-class Scores(BaseModel):
-    """Counts and accuracies for one case, or summed over many."""
-
-    quotes: Counts = Field(default_factory=Counts)  # span IoU >= QUOTE_IOU_THRESHOLD
-    quotes_exact: Counts = Field(default_factory=Counts)  # identical start and end
-    actors: Counts = Field(default_factory=Counts)
-    events: Counts = Field(default_factory=Counts)
-    quote_speaker: Ratio = Field(default_factory=Ratio)
-    quote_kind: Ratio = Field(default_factory=Ratio)
-    actor_kind: Ratio = Field(default_factory=Ratio)
-    event_roles: Ratio = Field(default_factory=Ratio)
-    event_date: Ratio = Field(default_factory=Ratio)
-    event_location: Ratio = Field(default_factory=Ratio)
-    grounding: Ratio = Field(default_factory=Ratio)  # predicted spans found in the article
-    exact_grounding: Ratio = Field(default_factory=Ratio)  # ... found verbatim
-
-    @computed_field  # type: ignore[prop-decorator]
-    @property
-    def headline_f1(self) -> float:
-        """Mean of the quote, actor and event F1: the one number a prompt change moves."""
-        return (self.quotes.f1 + self.actors.f1 + self.events.f1) / 3
-
-    def __add__(self, other: Scores) -> Scores:
-        fields = {name: getattr(self, name) + getattr(other, name) for name in Scores.model_fields}
-        return Scores(**fields)
-
-
-class CaseScore(Scores):
-    """One case's scores plus what was missed (gold, unmatched) and invented (predicted,
-    unmatched), described in a line each, keyed by kind."""
-
-    missed: dict[str, list[str]] = Field(default_factory=dict)
-    invented: dict[str, list[str]] = Field(default_factory=dict)
-
-
-def total_scores(scores: Iterable[Scores]) -> Scores:
-    """Micro totals: counts summed over cases."""
-    total = Scores()
-    for score in scores:
-        total = total + score
-    return total
 
 
 # --- matching ---------------------------------------------------------------------------------
@@ -325,26 +248,6 @@ def _grounding(pred: GroundedExtraction) -> tuple[Ratio, Ratio]:
     return Ratio(correct=found, total=len(spans)), Ratio(correct=exact, total=len(spans))
 
 
-# --- descriptions of unmatched items ----------------------------------------------------------
-
-
-def describe_quote(quote: GroundedQuote) -> str:
-    text = quote.text if len(quote.text) <= 70 else quote.text[:67] + "..."
-    return f'{quote.kind.value} quote "{text}" — {quote.speaker or "no speaker"}'
-
-
-def describe_actor(actor: GroundedActor) -> str:
-    aliases = f" ({', '.join(actor.aliases)})" if actor.aliases else ""
-    return f"{actor.kind.value} {actor.name}{aliases}"
-
-
-def describe_event(event: GroundedEvent) -> str:
-    kind = event.event_type.value + (f"/{event.mode.value}" if event.mode else "")
-    who = f"{', '.join(event.sources) or '?'} -> {', '.join(event.targets) or '?'}"
-    what = event.summary or event.evidence
-    return f"{kind} {who}: {what[:70]}"
-
-
 def _counts(matched: dict[int, int], n_gold: int, n_pred: int) -> Counts:
     return Counts(tp=len(matched), fp=n_pred - len(matched), fn=n_gold - len(matched))
 
@@ -393,6 +296,10 @@ def score_case(predicted: GroundedExtraction | None, gold: GroundedExtraction) -
         event_roles=ratio(roles_agree(g, p, identity) for g, p in event_matches),
         event_date=ratio(None if g.date is None else g.date == p.date for g, p in event_matches),
         event_location=ratio(location_agrees(g.location, p.location) for g, p in event_matches),
+        event_mode=ratio(mode_agrees(g, p) for g, p in event_matches),
+        event_status=ratio(g.status == p.status for g, p in event_matches),
+        event_fatalities=ratio(fatalities_agree(g, p) for g, p in event_matches),
+        event_types=type_confusion(gold.events, pred.events),
         grounding=grounding,
         exact_grounding=exact_grounding,
         missed={

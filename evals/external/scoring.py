@@ -29,7 +29,8 @@ from pydantic import BaseModel, Field, computed_field
 
 from evals.external.common import ExternalDocument, GoldEvent, GoldFiller
 from evals.external.registry import adapter_named
-from evals.scorers import Counts, Ratio, greedy_match, match_quotes, name_similarity, span_iou
+from evals.scorers import greedy_match, match_quotes, name_similarity, span_iou
+from evals.scores import Counts, Ratio
 from schemas.extraction import EventType, QuoteKind
 from schemas.grounded import GroundedActor, GroundedEvent, GroundedExtraction, GroundedQuote
 from schemas.text import name_key

@@ -8,14 +8,13 @@ import pytest
 
 from evals.scorers import (
     QUOTE_IOU_THRESHOLD,
-    Counts,
     greedy_match,
     name_similarity,
     score_case,
     span_iou,
-    total_scores,
 )
-from schemas.extraction import ActorKind, EventType, Location, QuoteKind
+from evals.scores import Counts, total_scores
+from schemas.extraction import ActorKind, EventMode, EventType, Location, QuoteKind
 from schemas.grounded import (
     AlignmentStatus,
     GroundedActor,
@@ -338,3 +337,31 @@ def test_every_gold_case_scores_perfectly_against_itself() -> None:
             assert getattr(s, name).value in (1.0, None), (case.id, name)
         assert s.event_date.value in (1.0, None), case.id
         assert s.event_location.value in (1.0, None), case.id
+
+
+def test_mode_status_and_fatalities_are_judged_on_matched_events() -> None:
+    gold_event = STRIKE_EVENT.model_copy(update={"mode": EventMode.AERIAL, "fatalities": 3})
+    gold = GOLD.model_copy(update={"events": [gold_event]})
+    # same mode and status, another death toll
+    pred = gold.model_copy(update={"events": [gold_event.model_copy(update={"fatalities": 4})]})
+    scores = score_case(pred, gold)
+    assert (scores.event_mode.correct, scores.event_mode.total) == (1, 1)
+    assert (scores.event_status.correct, scores.event_status.total) == (1, 1)
+    assert (scores.event_fatalities.correct, scores.event_fatalities.total) == (0, 1)
+    # neither side gives a mode or a toll: not judged
+    bare = GOLD.model_copy(update={"events": [STRIKE_EVENT]})
+    unjudged = score_case(bare, bare)
+    assert unjudged.event_mode.total == unjudged.event_fatalities.total == 0
+
+
+def test_type_confusion_pairs_events_by_evidence_whatever_their_types() -> None:
+    denial = event(EventType.REJECT, DENIAL, ["Turkey"], [])
+    gold = GOLD.model_copy(update={"events": [STRIKE_EVENT, denial]})
+    as_accuse = denial.model_copy(update={"event_type": EventType.ACCUSE})
+    invented = event(EventType.THREATEN, DEFEND, ["Mustafa Bali"], [])
+    pred = GOLD.model_copy(update={"events": [STRIKE_EVENT, as_accuse, invented]})
+    assert score_case(pred, gold).event_types == {
+        "ASSAULT>ASSAULT": 1,
+        "REJECT>ACCUSE": 1,
+        "—>THREATEN": 1,
+    }
