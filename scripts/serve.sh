@@ -9,6 +9,7 @@ python3 -m venv .venv 2>/dev/null || true
 # shellcheck disable=SC1091
 . .venv/bin/activate
 pip install -q --upgrade pip
+pip install -q --no-deps --require-hashes -r requirements/spacy-model.txt
 pip install -q -e .
 
 if [ -z "${WIRECODER_LLM_BASE_URL:-}" ] && [ "${WIRECODER_LLM_BACKEND:-local}" = "local" ]; then

