@@ -34,6 +34,10 @@ from schemas.text import MINOR_WORDS, name_key
 NEWS_AGENCIES = frozenset(
     {"afp", "reuters", "ap", "associated press", "agence france presse", "efe", "xinhua"}
 )
+# Where someone said something ("said on Twitter"), not who said it.
+PLATFORMS = frozenset(
+    {"twitter", "facebook", "telegram", "whatsapp", "youtube", "instagram", "tiktok", "x"}
+)
 # Words that alone describe an actor rather than name one ("the group", "the forces"): never
 # an actor's name; a description is resolved to the actor it refers to (api.llm.roles).
 GENERIC_NAMES = frozenset(
@@ -43,6 +47,11 @@ GENERIC_NAMES = frozenset(
 )  # fmt: skip
 _MODIFIER = re.compile(r"^[\w.]+-(?:backed|led|based|linked|run|held|allied|owned|born)$", re.I)
 # "Syrian Democratic Forces (SDF)": a name of capitalised words, then its acronym.
+# "the Saudi-led coalition": an actor of its own; then "the coalition" / "Coalition
+# warplanes" in that article are it, not the table's coalition.
+LED_COALITION = re.compile(
+    r"\b(?:[A-Z][\w.]*-)?[A-Z][\w.]*-led (?:military )?(?:coalition|alliance)\b"
+)
 ACRONYM_DEFINITION = re.compile(
     r"((?:[A-Z][\w'’\-]*[ \t]+(?:(?:of|for|and|du|de|des|la|le|al|el)[ \t]+(?:the[ \t]+)?)?){1,7})"
     r"\(([A-Z][A-Za-z]{1,7})\)"
@@ -109,7 +118,7 @@ def clean_name(text: str, *, person: bool = False, proper: bool = True) -> str:
     words = text.replace("\n", " ").split()
     while words and (
         words[0].casefold() in {"the", "a", "an"}
-        or _MODIFIER.match(words[0])
+        or (_MODIFIER.match(words[0]) and not LED_COALITION.fullmatch(" ".join(words)))
         or (person and words[0].casefold() in TITLES)
         or (proper and len(words) > 1 and words[0].islower())
     ):
@@ -148,6 +157,10 @@ def find_actor_candidates(
     place ("Raqa"), like a GPE."""
     found: dict[str, ActorCandidate] = {}
 
+    def key_of(name: str) -> str:
+        canonical = aliases.lookup(name) if aliases is not None else None
+        return name_key(canonical or name)
+
     def add(name: str, label: str) -> ActorCandidate | None:
         name = clean_name(name, person=label == "PERSON")
         if label == "ORG" and aliases is not None:
@@ -155,9 +168,16 @@ def find_actor_candidates(
                 _table_core(name, aliases) or name
             )  # "Kurdish U.S.-backed Syrian Democratic Forces"
         key = name_key(name)
-        if not key or len(key) < 2 or key in NEWS_AGENCIES | MINOR_WORDS | GENERIC_NAMES:
+        if (
+            not key
+            or len(key) < 2
+            or key in NEWS_AGENCIES | MINOR_WORDS | GENERIC_NAMES | PLATFORMS
+        ):
             return None
-        if key in found:
+        key = key_of(name)
+        if key in found:  # "Huthi rebels" after "Huthis": one actor the table knows
+            if name_key(name) not in {name_key(n) for n in found[key].names}:
+                found[key].aliases.append(name)
             return found[key]
         candidate = ActorCandidate(name=name, kind=kind_of(name, label, aliases), label=label)
         found[key] = candidate
@@ -169,7 +189,9 @@ def find_actor_candidates(
         for entity in sentence.doc.ents:
             if entity.label_ in ("PERSON", "ORG"):
                 label = entity.label_
-                if " " not in entity.text.strip() and is_place(entity.text, label == "ORG"):
+                # a near spelling only of one word the recogniser called ORG ("Raqa")
+                near = label == "ORG" and " " not in entity.text.strip()
+                if is_place(entity.text, near):
                     label = "GPE"
                 add(_extended(entity) if label == "ORG" else entity.text, label)
             elif entity.label_ in ("NORP", "GPE"):
@@ -178,15 +200,31 @@ def find_actor_candidates(
                     add(group, "group")
                 elif entity.label_ == "GPE":
                     add(entity.text, "GPE")
+    led = [add(m.group(0), "group") for m in LED_COALITION.finditer(text)]
+    coalitions = {name_key(c.name.split()[-1]): c for c in led if c is not None}
     if aliases is not None:
         for name in _table_names(parsed, aliases):
-            add(name, "table")
+            coalition = coalitions.get(name_key(name))
+            if coalition is not None and aliases.lookup(name) != aliases.lookup(coalition.name):
+                coalition.aliases.append(name)  # "Coalition" where the text names its leader
+                continue
+            canonical = aliases.lookup(name)
+            written = canonical is not None and re.search(
+                rf"(?<!\w){re.escape(canonical)}(?!\w)", text
+            )
+            if canonical and written and name_key(canonical) != name_key(name):
+                # "Islamic State fighters" where the text also writes "Islamic State"
+                owner = add(canonical, "table")
+                if owner is not None and name not in owner.aliases:
+                    owner.aliases.append(name)
+            else:
+                add(name, "table")
     for match in ACRONYM_DEFINITION.finditer(text):
         full = match.group(1).strip()
         full = re.split(r"\bThe\s+", full)[-1]
         full = " ".join(w for w in full.split() if not _MODIFIER.match(w))
         acronym = match.group(2)
-        candidate = found.get(name_key(clean_name(full))) or add(full, "acronym")
+        candidate = found.get(key_of(clean_name(full))) or add(full, "acronym")
         if candidate is None or name_key(acronym) in NEWS_AGENCIES:
             continue
         found.pop(name_key(acronym), None)  # "SDF" alone is the same actor

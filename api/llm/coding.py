@@ -10,7 +10,8 @@ actors something refers to.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections import Counter
+from dataclasses import dataclass
 from typing import Any
 
 from api.llm.actor_candidates import ActorCandidate, find_actor_candidates, speakers_named
@@ -34,6 +35,9 @@ ANONYMOUS_SOURCES = frozenset(
      "analysts", "reports", "experts", "sides", "people", "medics", "observers"}
 )  # fmt: skip
 MAX_ROLE_ACTORS = 4
+
+
+REPEAT_WINDOW = 3  # sentences within which a one-sided event with the same actors is a repeat
 
 
 @dataclass
@@ -60,7 +64,6 @@ class Analysis:
     quotes: list[QuoteCandidate]
     speakers: dict[int, str | None]
     events: list[CodedEvent]
-    undecided_kinds: list[ActorCandidate] = field(default_factory=list)
 
     @property
     def actors(self) -> list[ActorCandidate]:
@@ -95,6 +98,7 @@ def analyse(
     index.quote_speakers = [(q.start, q.end, s) for q in quotes if (s := speakers.get(q.number))]
     events = _dedupe([code_event(c, index, places) for c in find_event_candidates(parsed)])
     target_referenced_events(events)
+    target_opponents(events, index)
     events = [e for e in events if e.sources or e.targets or _unattributed_attack(e)]
     places.fill(events, parsed, index)
     return Analysis(
@@ -105,7 +109,6 @@ def analyse(
         quotes=quotes,
         speakers=speakers,
         events=events,
-        undecided_kinds=[c for c in index.candidates if c.kind is None],
     )
 
 
@@ -174,18 +177,23 @@ def code_event(
     sentence = candidate.sentence
     event_type, mode = candidate.readings[0]
     sources = _actors(candidate.source_phrases, index, sentence, places)
+    # "The SDF gave the extremists an ultimatum": a description in the target is not the source
+    index.exclude = [c for c in index.candidates if c.name in sources]
     targets = [
         a for a in _actors(candidate.target_phrases, index, sentence, places) if a not in sources
     ]
+    index.exclude = []
     if event_type in (EventType.ASSAULT, EventType.COERCE, EventType.AID, EventType.RETREAT):
         targets = [t for t in targets if _kind(index, t) is not None]  # places are no victims
     civilians = [s for s in sources if _kind(index, s) == ActorKind.CIVILIANS]
     if event_type == EventType.RETREAT:
         sources = [s for s in sources if s not in civilians]  # fleeing alone is no event
-        targets = [t for t in targets if t not in civilians]  # prisoners freed are no target
+        targets = [t for t in targets if _kind(index, t) != ActorKind.CIVILIANS]  # the freed
     elif event_type == EventType.AID:  # civilians are evacuated, they do not evacuate
         sources = [s for s in sources if s not in civilians]
         targets += [c for c in civilians if c not in targets]
+    elif event_type == EventType.MOBILIZE:
+        targets = []  # "deployed hundreds of troops": the troops are the means, not a target
     return CodedEvent(
         candidate=candidate,
         event_type=event_type,
@@ -204,7 +212,7 @@ def _actors(
     names: list[str] = []
     for phrase in phrases:
         for actor in index.actors_of(phrase, sentence):
-            if actor.label == "GPE" and places is not None and not places.acts(actor.name):
+            if places is not None and places.only_a_place(actor):
                 continue
             if actor.name not in names:
                 names.append(actor.name)
@@ -262,7 +270,7 @@ ABOUT_NOUNS: dict[str, EventType] = {
     **dict.fromkeys(("demand", "call", "appeal", "request"), EventType.REQUEST),
     **dict.fromkeys(("deal", "agreement", "plan", "proposal", "truce"), EventType.AGREE),
 }  # fmt: skip
-_ANSWERS = frozenset({EventType.REJECT, EventType.ACCUSE, EventType.CONCEDE, EventType.SUPPORT})
+_ANSWERS = frozenset({EventType.REJECT, EventType.ACCUSE, EventType.CONCEDE})
 
 
 def _unattributed_attack(event: CodedEvent) -> bool:
@@ -328,6 +336,19 @@ class Places:
             return 1
         return 3 if mention.labelled else 9
 
+    def only_a_place(self, actor: ActorCandidate) -> bool:
+        """A town or province, not an actor: a place the recogniser called GPE, or any name
+        GeoNames knows as a town or province of the article, unless it is a country or the
+        table names an actor by it."""
+        if self.gazetteer is None or self.acts(actor.name):
+            return False
+        if actor.label == "GPE":
+            return True
+        return actor.kind is None and (
+            self.is_town(actor.name)
+            or self.gazetteer.admin_area(actor.name, self.countries) is not None
+        )
+
     def acts(self, name: str) -> bool:
         """A place name that can act: a country, or a capital the table names a government
         by ("Moscow", "Damascus")."""
@@ -388,6 +409,52 @@ class Places:
                 event.place = before[-1] if before else (after[0] if after else None)
 
 
+ARMED_KINDS = frozenset({ActorKind.ARMED_GROUP, ActorKind.STATE})
+_AGAINST_AN_ENEMY = frozenset({EventType.ASSAULT, EventType.THREATEN})
+_ANSWER_TO = frozenset(
+    {EventType.THREATEN, EventType.REQUEST, EventType.ACCUSE, EventType.SANCTION}
+)
+
+
+def target_opponents(events: list[CodedEvent], index: ActorIndex) -> None:
+    """Targets the sentence leaves unsaid but the article makes plain: an attack or threat by
+    an armed actor is against the side it fights — the armed actor the article names most
+    that never acts beside it; a refusal or denial answers the last threat, demand,
+    accusation or sanction before it."""
+    mentions = Counter(index.mention_counts())
+    allies: dict[str, set[str]] = {}
+    for event in events:
+        for source in event.sources:
+            allies.setdefault(source, set()).update(event.sources)
+    for i, event in enumerate(events):
+        if event.targets or not event.sources:
+            continue
+        if event.event_type in _AGAINST_AN_ENEMY:
+            sides = {a for s in event.sources for a in allies.get(s, {s})}
+            armed = [
+                c
+                for c in index.candidates
+                if c.kind in ARMED_KINDS and c.label != "GPE" and c.name not in sides
+            ]
+            kinds = {_kind(index, s) for s in event.sources}
+            if armed and kinds & ARMED_KINDS:
+                enemy = max(armed, key=lambda c: mentions.get(c.name, 0))
+                if mentions.get(enemy.name, 0) >= 2:
+                    event.targets = [enemy.name]
+        elif event.event_type == EventType.REJECT:
+            before = [e for e in events[:i] if e.event_type in _ANSWER_TO and e.sources]
+            if before and not set(before[-1].sources) & set(event.sources):
+                event.targets = list(before[-1].sources)
+
+
+def _repeats(first: CodedEvent, later: CodedEvent) -> bool:
+    """The same actors again: a dyad anywhere in the article, one side only nearby (an
+    article's many one-sided "IS fighters withdrew" are several acts)."""
+    if (first.sources, first.targets) != (later.sources, later.targets):
+        return False
+    return bool(first.targets) or later.sentence.number - first.sentence.number <= REPEAT_WINDOW
+
+
 def _dedupe(events: list[CodedEvent]) -> list[CodedEvent]:
     """One event per (sentence, type) — its roles merged — and an action the article reports
     again later (same type, same actors) once, at its first report."""
@@ -399,8 +466,7 @@ def _dedupe(events: list[CodedEvent]) -> list[CodedEvent]:
                 for k in kept
                 if k.event_type == event.event_type
                 and (
-                    k.sentence.number == event.sentence.number
-                    or (k.sources and k.sources == event.sources and k.targets == event.targets)
+                    k.sentence.number == event.sentence.number or (k.sources and _repeats(k, event))
                 )
             ),
             None,
@@ -419,7 +485,6 @@ def assemble(
     analysis: Analysis,
     events: list[CodedEvent],
     speakers: dict[int, str | None],
-    kinds: dict[str, ActorKind],
 ) -> dict[str, Any]:
     """The ArticleExtraction fields: the events and quotes decided, and the actors they name
     (with those actors' affiliations)."""
@@ -433,7 +498,7 @@ def assemble(
     for candidate in analysis.actors:
         if candidate.name not in used:
             continue
-        kind = kinds.get(candidate.name) or candidate.kind or ActorKind.OTHER
+        kind = candidate.kind or ActorKind.OTHER  # the model guessed kinds worse than this
         aliases = [a for a in candidate.aliases if name_key(a) != name_key(candidate.name)]
         affiliation = candidate.affiliation if candidate.affiliation in used else None
         actors.append(

@@ -46,6 +46,8 @@ PLANNING_LEMMAS = frozenset(
      "seek", "want", "hope", "set", "agree", "decide", "continue"}
 )  # fmt: skip
 FUTURE_AUX = frozenset({"will", "'ll", "shall"})
+# What an attack did: its subject is the event ("the airstrike killed 12").
+CONSEQUENCE_VERBS = frozenset({"kill", "wound", "injure", "destroy", "damage", "hit", "leave"})
 # Verbs of wishing and expecting: what they govern has not happened.
 WISHES = frozenset(
     {"wish", "want", "hope", "expect", "need", "try", "attempt", "seek", "ready", "able",
@@ -53,6 +55,12 @@ WISHES = frozenset(
 )  # fmt: skip
 DOUBT_AUX = frozenset({"could", "might", "may", "would", "should", "can"})
 REFUSAL_WHEN_NEGATED = frozenset({"respond", "comply", "accept", "agree", "answer", "heed"})
+# Words before an attack noun that say how, not who ("air strikes", "car bomb").
+INSTRUMENTS = frozenset(
+    {"air", "drone", "rocket", "artillery", "mortar", "missile", "car", "suicide", "truck",
+     "ground", "bomb", "roadside", "gun", "knife", "grenade", "shell", "tank", "sea", "naval",
+     "cross", "border", "night", "dawn", "barrel", "cluster", "chemical", "gas", "sniper"}
+)  # fmt: skip
 PLACE_PREPOSITIONS = frozenset(
     {"in", "at", "near", "on", "into", "outside", "around", "across", "from", "to", "inside",
      "towards", "toward", "through", "of", "off"}
@@ -95,6 +103,9 @@ def find_event_candidates(parsed: Sequence[ParsedSentence]) -> list[EventCandida
             continue  # headlines and datelines are not evidence (the guide)
         for token in sentence.doc:
             readings = _readings(token)
+            refusal = token.lemma_.casefold() in REFUSAL_WHEN_NEGATED  # "did not respond"
+            if not readings and refusal and token.pos_ == "VERB" and _negated(token):
+                readings = ((EventType.REJECT, None),)
             if not readings or _not_an_event(token, readings):
                 continue
             candidate = EventCandidate(sentence=sentence, trigger=token, readings=readings)
@@ -163,6 +174,10 @@ def _not_an_event(token: Token, readings: tuple[Reading, ...]) -> bool:
         carried = [c for c in token.children if c.dep_ == "dobj" and _readings(c)]
         if token.lemma_.casefold() in CARRIER_VERBS and carried:
             return True  # "imposed sanctions": the noun reports it
+        if token.lemma_.casefold() in CONSEQUENCE_VERBS and any(
+            c.dep_ == "nsubj" and _readings(c) for c in token.children
+        ):
+            return True  # "clashes between X and Y killed 11": the clashes are the event
     elif not _carried(token) or _anaphoric(token):
         return True
     if _conditional(token) and readings[0][0] != EventType.THREATEN:
@@ -178,7 +193,9 @@ def _carried(noun: Token) -> bool:
     if noun.dep_ in ("dobj", "nsubj", "nsubjpass", "attr", "oprd", "conj", "appos"):
         if noun.dep_ == "conj":
             return _carried(head) if head.pos_ in ("NOUN", "PROPN") else False
-        return head.lemma_.casefold() in CARRIER_VERBS
+        return head.lemma_.casefold() in CARRIER_VERBS or (
+            noun.dep_ == "nsubj" and head.lemma_.casefold() in CONSEQUENCE_VERBS
+        )
     if noun.dep_ == "pobj" and head.lemma_.casefold() in CARRIER_PREPOSITIONS:
         return head.head.pos_ in ("VERB", "AUX")
     if noun.dep_ == "pobj" and head.lemma_.casefold() == "of":
@@ -218,7 +235,7 @@ def _about_of(token: Token) -> Token | None:
     the refusal), if any."""
     node = token
     for _ in range(3):
-        if node.dep_ not in ("xcomp", "ccomp", "dobj", "pobj", "pcomp", "prep"):
+        if node.dep_ not in ("xcomp", "ccomp", "dobj", "pobj", "pcomp", "prep", "acl", "advcl"):
             return None
         node = node.head
         readings = _readings(node)
@@ -276,8 +293,8 @@ def _fill_roles(candidate: EventCandidate) -> None:
     else:
         possessors = []
         for child in trigger.children:
-            if child.dep_ in ("compound", "nmod"):
-                sources.append(child)
+            if child.dep_ in ("compound", "nmod") and child.lemma_.casefold() not in INSTRUMENTS:
+                sources.append(child)  # "an IS attack", not "air strikes"
             elif child.dep_ == "poss":
                 possessors.append(child)  # "their offensive": after the carrier's subject
             elif child.dep_ == "prep":

@@ -16,6 +16,7 @@ from typing import Any
 
 from api.llm.actor_candidates import GROUP_NOUNS, ActorCandidate, clean_name
 from api.llm.alignment import find_mentions
+from api.llm.event_candidates import SPEECH_LEMMAS
 from api.llm.nlp import ParsedSentence
 from schemas.extraction import ActorKind
 from schemas.text import name_key
@@ -79,7 +80,10 @@ class ActorIndex:
         self.text = text
         # (start, end, speaker name) of each attributed quotation: "we" inside is the speaker
         self.quote_speakers: list[tuple[int, int, str]] = []
+        # actors a pronoun or description cannot refer to (an event's sources, for its targets)
+        self.exclude: list[ActorCandidate] = []
         self._mentions: list[_Mention] = []
+        self._starts: list[int] = []
         for candidate in candidates:
             self._index(candidate)
 
@@ -96,6 +100,13 @@ class ActorIndex:
                         self._mentions.append(_Mention(span.start, span.end, candidate))
         self._mentions.sort(key=lambda m: (m.start, -m.end))
         self._starts = [m.start for m in self._mentions]
+
+    def mention_counts(self) -> dict[str, int]:
+        """How often the article mentions each actor."""
+        counts: dict[str, int] = {}
+        for mention in self._mentions:
+            counts[mention.actor.name] = counts.get(mention.actor.name, 0) + 1
+        return counts
 
     def _speaker_at(self, offset: int) -> ActorCandidate | None:
         for start, end, name in self.quote_speakers:
@@ -144,7 +155,7 @@ class ActorIndex:
         for (
             child
         ) in phrase.children:  # "its spokesman, Abdulmalik al-Murtada"; "the UN mission, MINUSMA"
-            if child.dep_ == "appos" and child.ent_type_ in ("PERSON", "ORG"):
+            if child.dep_ == "appos" and child.ent_type_ in ("PERSON", "ORG") and not _says(child):
                 found = self._named_in(list(child.subtree), sentence, child)
                 if found is not None:
                     return found
@@ -194,6 +205,10 @@ class ActorIndex:
         if require_the and not (has_the or modified):
             return None
         start = sentence.start_of(phrase)
+        if ActorKind.STATE in kinds:  # "the authorities": an institution before a country
+            institution = self._last_before(start, kinds, places=False)
+            if institution is not None:
+                return institution
         return self._last_before(start, kinds) or self._first_after(start, kinds)
 
     def _institution(self, phrase: Token, sentence: ParsedSentence) -> ActorCandidate | None:
@@ -242,7 +257,7 @@ class ActorIndex:
 
     def _first_after(self, offset: int, kinds: frozenset[ActorKind]) -> ActorCandidate | None:
         for mention in self._mentions[bisect_left(self._starts, offset) :]:
-            if mention.actor.kind in kinds:
+            if mention.actor.kind in kinds and mention.actor not in self.exclude:
                 return mention.actor
         return None
 
@@ -286,12 +301,19 @@ class ActorIndex:
         return max(inside, key=lambda m: (m.end - m.start, -m.start)).actor
 
     def _last_before(
-        self, offset: int, kinds: frozenset[ActorKind] | None, *, named_only: bool = False
+        self,
+        offset: int,
+        kinds: frozenset[ActorKind] | None,
+        *,
+        named_only: bool = False,
+        places: bool = True,
     ) -> ActorCandidate | None:
         """The last actor mentioned before `offset` (of one of `kinds`; any but a person when
-        None; with `named_only`, not an unnamed group)."""
+        None; with `named_only`, not an unnamed group; without `places`, not a GPE)."""
         for mention in reversed(self._mentions[: bisect_left(self._starts, offset)]):
-            if named_only and mention.actor.label == "group":
+            if (named_only and mention.actor.label == "group") or mention.actor in self.exclude:
+                continue
+            if not places and mention.actor.label == "GPE":
                 continue
             kind = mention.actor.kind
             if kinds is None and kind not in (ActorKind.PERSON, ActorKind.CIVILIANS):
@@ -328,3 +350,10 @@ class ActorIndex:
         self.candidates.append(candidate)
         self._index(candidate, at)
         return candidate
+
+
+def _says(phrase: Token) -> bool:
+    """ "... killing 11 civilians, the Syrian Observatory said": a name the parse hangs on
+    the phrase before it that is really the subject of the speech verb after it."""
+    after = phrase.right_edge.i + 1
+    return after < len(phrase.doc) and phrase.doc[after].lemma_.casefold() in SPEECH_LEMMAS

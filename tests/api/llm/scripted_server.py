@@ -134,6 +134,17 @@ class ScriptedServer:
             )
         )
 
+    def first_choices(self) -> ScriptedServer:
+        """Answer each enum field of the request's tool with its first allowed value."""
+
+        def reply() -> Reply:
+            tool = self.requests[-1]["tools"][0]["function"]["parameters"]
+            arguments = {k: p["enum"][0] for k, p in tool["properties"].items() if "enum" in p}
+            completion = tool_call_completion(arguments, prompt_tokens=900, completion_tokens=20)
+            return httpx2.Response(200, json=completion)
+
+        return self.then(reply)
+
     def status(self, code: int, headers: dict[str, str] | None = None) -> ScriptedServer:
         body = {"error": {"message": f"scripted {code}", "type": "server_error"}}
         return self.then(lambda: httpx2.Response(code, json=body, headers=headers or {}))
