@@ -66,9 +66,12 @@ GROUP_NOUNS: dict[str, ActorKind] = {
     ),
     **dict.fromkeys(
         ("gunmen", "militants", "rebels", "insurgents", "jihadists", "fighters", "militia",
-         "militias", "extremists", "terrorists", "attackers", "paramilitaries"),
+         "militias", "extremists", "terrorists", "attackers", "paramilitaries", "guerrillas",
+         "assailants", "bombers", "kidnappers", "bandits"),
         ActorKind.ARMED_GROUP,
     ),
+    # "unidentified individuals": who they are the article does not say
+    **dict.fromkeys(("individuals",), ActorKind.OTHER),
     **dict.fromkeys(
         ("troops", "soldiers", "police", "forces", "army", "military", "government",
          "authorities", "ministry", "officers", "security"),

@@ -11,7 +11,7 @@ actors something refers to.
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from api.llm.actor_candidates import ActorCandidate, find_actor_candidates, speakers_named
@@ -93,7 +93,9 @@ def analyse(
     actors = [_named(c) for c in candidates]
     speakers = speakers_by_mention(quotes, actors)
     speakers |= speakers_by_pronoun(quotes, actors, text)
-    speakers |= speakers_by_parse(quotes, parsed, index)
+    by_parse, mentions = speakers_by_parse(quotes, parsed, index)
+    speakers |= by_parse
+    quotes = [replace(q, mention=mentions.get(q.number, q.mention)) for q in quotes]
     speakers |= continued_speakers(quotes, speakers)
     index.quote_speakers = [(q.start, q.end, s) for q in quotes if (s := speakers.get(q.number))]
     events = _dedupe([code_event(c, index, places) for c in find_event_candidates(parsed)])
@@ -121,12 +123,14 @@ class _NamedActor:
 
 def speakers_by_parse(
     quotes: list[QuoteCandidate], parsed: list[ParsedSentence], index: ActorIndex
-) -> dict[int, str | None]:
+) -> tuple[dict[int, str | None], dict[int, str]]:
     """The subject of a quotation's speech verb, as the parse gives it ("Jubaland's security
     minister, Hassan Abdi Farah, accused ...": the minister; "Islamic State's Amaq news agency
-    said": the agency), where it names an actor."""
+    said": the agency), where it names an actor; and that subject as written where the
+    pattern's mention is not part of it ("Instead, Trump told CNN": "Trump", not "Instead")."""
     by_number = {p.number: p for p in parsed}
     found: dict[int, str | None] = {}
+    mentions: dict[int, str] = {}
     for quote in quotes:
         sentence = by_number.get(quote.sentence.number)
         if sentence is None or quote.cue is None:
@@ -145,10 +149,14 @@ def speakers_by_parse(
             subjects = [c for c in cue.head.children if c.dep_ == "nsubj"]
         if not subjects:
             continue
-        actor = index.actor_of(subjects[0], sentence)
+        subject = subjects[0]
+        written = subject.doc[subject.left_edge.i : subject.i + 1].text
+        if quote.mention is None or quote.mention not in written:
+            mentions[quote.number] = written
+        actor = index.actor_of(subject, sentence)
         if actor is not None and actor.label != "GPE":
             found[quote.number] = actor.name
-    return found
+    return found, mentions
 
 
 def continued_speakers(
@@ -269,6 +277,9 @@ ABOUT_NOUNS: dict[str, EventType] = {
     **dict.fromkeys(("accusation", "claim", "allegation", "charge", "report"), EventType.ACCUSE),
     **dict.fromkeys(("demand", "call", "appeal", "request"), EventType.REQUEST),
     **dict.fromkeys(("deal", "agreement", "plan", "proposal", "truce"), EventType.AGREE),
+    **dict.fromkeys(("attack", "assault", "killing", "bombing", "shelling", "raid", "strike"),
+                    EventType.ASSAULT),  # "condemned the attack": its attacker
+    **dict.fromkeys(("arrest", "detention", "crackdown"), EventType.COERCE),
 }  # fmt: skip
 _ANSWERS = frozenset({EventType.REJECT, EventType.ACCUSE, EventType.CONCEDE})
 

@@ -61,6 +61,9 @@ INSTRUMENTS = frozenset(
      "ground", "bomb", "roadside", "gun", "knife", "grenade", "shell", "tank", "sea", "naval",
      "cross", "border", "night", "dawn", "barrel", "cluster", "chemical", "gas", "sniper"}
 )  # fmt: skip
+AID_WORDS = frozenset(
+    {"aid", "food", "medicine", "humanitarian", "relief", "supply", "assistance", "fuel"}
+)
 PLACE_PREPOSITIONS = frozenset(
     {"in", "at", "near", "on", "into", "outside", "around", "across", "from", "to", "inside",
      "towards", "toward", "through", "of", "off"}
@@ -178,12 +181,25 @@ def _not_an_event(token: Token, readings: tuple[Reading, ...]) -> bool:
             c.dep_ == "nsubj" and _readings(c) for c in token.children
         ):
             return True  # "clashes between X and Y killed 11": the clashes are the event
+        if token.lemma_.casefold() == "warn" and any(
+            c.dep_ == "prep" and c.lower_ in ("of", "about") for c in token.children
+        ):
+            return True  # "locals warned the police of their fears": telling, no threat
     elif not _carried(token) or _anaphoric(token):
         return True
+    if token.lemma_.casefold() == "convoy" and not _names_aid(token):
+        return True  # "a convoy of Russian soldiers" is no aid
     if _conditional(token) and readings[0][0] != EventType.THREATEN:
         return True
     about = _about_of(token)
     return about is not None and about is not token
+
+
+def _names_aid(convoy: Token) -> bool:
+    words = {t.lemma_.casefold() for t in convoy.subtree} | {
+        t.lemma_.casefold() for t in convoy.head.subtree if t.i < convoy.i
+    }
+    return bool(words & AID_WORDS)
 
 
 def _carried(noun: Token) -> bool:
@@ -290,6 +306,9 @@ def _fill_roles(candidate: EventCandidate) -> None:
                 targets.extend(_conjuncts(child))
             elif child.dep_ == "prep" and child.lemma_.casefold() in {"on", "against", "with"}:
                 targets.extend(p for c in child.children if c.dep_ == "pobj" for p in _conjuncts(c))
+        relative = any(s.lower_ in ("that", "who", "which") for s in sources)
+        if trigger.dep_ == "relcl" and sources and not targets and not relative:
+            targets.append(trigger.head)  # "six companies it accused of ...": the companies
     else:
         possessors = []
         for child in trigger.children:

@@ -48,6 +48,7 @@ QUANTITY_HEADS = frozenset(
     {"thousand", "hundred", "dozen", "score", "number", "group", "crowd", "total", "handful",
      "few", "some", "many", "most", "all", "none"}
 )  # fmt: skip
+WEAPONS = frozenset({"ied", "ieds", "vbied", "rpg", "manpads", "atgm"})  # capitalised, no actors
 GROUP_PRONOUNS = frozenset({"it", "its", "they", "them", "their", "we", "our"})
 # Descriptions that refer back to an actor of these kinds ("the extremists": the armed group).
 DESCRIPTIONS: dict[str, frozenset[ActorKind]] = {
@@ -187,8 +188,26 @@ class ActorIndex:
         if phrase.pos_ == "PROPN" and phrase.ent_type_ in NAME_ENTITIES:
             return self._proper(phrase, sentence)
         if phrase.lower_ in GROUP_NOUNS or phrase.lemma_.casefold() in GROUP_NOUNS:
-            return self._group(phrase, sentence)
+            owner = self._owner(phrase, sentence)
+            return owner if owner is not None else self._group(phrase, sentence)
         return None
+
+    def _last_named_group(self, offset: int, head: str) -> ActorCandidate | None:
+        for mention in reversed(self._mentions[: bisect_left(self._starts, offset)]):
+            words = mention.actor.name.casefold().split()
+            if len(words) > 1 and words[-1] == head and mention.actor not in self.exclude:
+                return mention.actor
+        return None
+
+    def _owner(self, phrase: Token, sentence: ParsedSentence) -> ActorCandidate | None:
+        """ "The army said its forces ...": a group a possessive pronoun gives an owner is
+        the owner's (the last group or state before the pronoun)."""
+        if phrase.lemma_.casefold() not in MEMBER_NOUNS:
+            return None
+        pronouns = [c for c in phrase.children if c.dep_ == "poss" and c.lower_ in ("its", "their")]
+        if not pronouns:
+            return None
+        return self._last_before(sentence.start_of(pronouns[0]), None, places=False)
 
     def _description(
         self, phrase: Token, sentence: ParsedSentence, *, require_the: bool
@@ -261,10 +280,13 @@ class ActorIndex:
                 return mention.actor
         return None
 
-    def _proper(self, phrase: Token, sentence: ParsedSentence) -> ActorCandidate:
-        """A proper name the entity recogniser missed ("Huthis", "Jaish al-Islam")."""
+    def _proper(self, phrase: Token, sentence: ParsedSentence) -> ActorCandidate | None:
+        """A proper name the entity recogniser missed ("Huthis", "Jaish al-Islam"); not a
+        weapon's ("a roadside IED detonated")."""
         words = [t for t in phrase.subtree if t.i <= phrase.i and t.dep_ in ("compound",)]
         name = clean_name(" ".join(t.text for t in [*words, phrase]))
+        if name_key(name) in WEAPONS:
+            return None
         for candidate in self.candidates:
             if name_key(candidate.name) == name_key(name) or name in candidate.aliases:
                 return candidate
@@ -338,6 +360,10 @@ class ActorIndex:
             if (c.dep_ == "compound" or (c.dep_ == "amod" and c.lower_ in GROUP_ADJECTIVES))
             and "-" not in c.text
         ]
+        if not words:  # "the troops" after "Malian troops": that group
+            same_head = self._last_named_group(start, phrase.lower_)
+            if same_head is not None:
+                return same_head
         name = " ".join(t.text for t in [*words, phrase])
         if phrase.is_title and (words or [phrase])[0].i == 0:
             name = name[:1].lower() + name[1:]

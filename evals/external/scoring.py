@@ -159,10 +159,16 @@ def score_roles(
 # --- quotes ------------------------------------------------------------------------------------
 
 
-def _speaker_agrees(gold: GroundedQuote, pred: GroundedQuote) -> bool | None:
+def _speaker_agrees(
+    gold: GroundedQuote, pred: GroundedQuote, actors: Sequence[GroundedActor] = ()
+) -> bool | None:
+    """The gold source as written names the predicted speaker: its mention, its name or one
+    of its actor's aliases ("Trump" for the actor "Donald Trump"), or the spans overlap."""
     if not gold.speaker_mention:
         return None
     said = [n for n in (pred.speaker_mention, pred.speaker) if n]
+    if pred.speaker:
+        said += _names_of(pred.speaker, actors)
     if any(name_similarity(n, gold.speaker_mention) > 0 for n in said):
         return True
     return span_iou(gold.speaker_span, pred.speaker_span) > 0
@@ -179,7 +185,7 @@ def score_quotes(doc: ExternalDocument, predicted: GroundedExtraction | None) ->
         if row == "quotes_all":
             exact = match_quotes(gold_q, pred_q, exact=True)
             out["quotes_all_exact"] = _counts(len(exact), len(gold_q), len(pred_q))
-            judged = [_speaker_agrees(gold_q[g], pred_q[p]) for g, p in pairs.items()]
+            judged = [_speaker_agrees(gold_q[g], pred_q[p], pred.actors) for g, p in pairs.items()]
             kinds = [gold_q[g].kind == pred_q[p].kind for g, p in pairs.items()]
             out["quote_speaker"] = _ratio(judged)
             out["quote_kind"] = _ratio(kinds)
