@@ -59,7 +59,7 @@ class Settings(BaseSettings):
 
     # prompts
     prompt_id: str = "extract"
-    prompt_version: str = "v2"  # staged pipeline: measured better than v1 on the 0.5B model
+    prompt_version: str = "v3"  # hybrid pipeline: measured better than v2 (evals/README.md)
 
     # articles and jobs
     max_article_chars: int = 100_000

@@ -87,20 +87,26 @@ def print_run(record: RunRecord, console: Console, *, worst: int = 5) -> None:
 
 
 def print_type_confusion(cells: dict[str, int], console: Console) -> None:
-    """Gold type (rows) × predicted type (columns), events paired by evidence whatever their
-    types; "—" is no event on that side."""
+    """Per gold type: how many paired events share it, which other types they were given, how
+    many no predicted event covers; then what was predicted where gold has no event. Events
+    are paired by evidence whatever their types."""
     if not cells:
         return
     pairs = [(cell.split(">")[0], cell.split(">")[1], n) for cell, n in cells.items()]
-    gold = [*sorted({g for g, _, _ in pairs} - {NO_EVENT}), NO_EVENT]
-    pred = [*sorted({p for _, p, _ in pairs} - {NO_EVENT}), NO_EVENT]
-    table = Table(title="Event types: gold (rows) × predicted (columns)")
-    table.add_column("gold \\ pred")
-    for p in pred:
-        table.add_column(p[:8], justify="right")
-    counts = {(g, p): n for g, p, n in pairs}
-    for g in gold:
-        table.add_row(g, *(str(counts.get((g, p), "")) for p in pred))
+    table = Table(title="Event types: gold × predicted (paired by evidence)")
+    for column in ("gold type", "same", "predicted as", "no event"):
+        table.add_column(
+            column, justify="left" if column in ("gold type", "predicted as") else "right"
+        )
+    for gold in sorted({g for g, _, _ in pairs} - {NO_EVENT}):
+        row = [(p, n) for g, p, n in pairs if g == gold]
+        same = sum(n for p, n in row if p == gold)
+        other = ", ".join(f"{p} {n}" for p, n in row if p not in (gold, NO_EVENT))
+        missed = sum(n for p, n in row if p == NO_EVENT)
+        table.add_row(gold, str(same or ""), other, str(missed or ""))
+    invented = ", ".join(f"{p} {n}" for g, p, n in pairs if g == NO_EVENT)
+    if invented:
+        table.add_row(NO_EVENT, "", invented, "")
     console.print(table)
 
 
