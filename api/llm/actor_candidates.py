@@ -23,6 +23,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from api.llm.actors import AliasTable
 from api.llm.nlp import ParsedSentence
@@ -34,6 +35,17 @@ from schemas.text import MINOR_WORDS, name_key
 NEWS_AGENCIES = frozenset(
     {"afp", "reuters", "ap", "associated press", "agence france presse", "efe", "xinhua"}
 )
+# Heads that take their actor from an "of" phrase ("members of the SDF").
+MEMBER_NOUNS = frozenset(
+    {"member", "official", "fighter", "troop", "force", "leader", "representative",
+     "delegation", "spokesman", "spokeswoman", "spokesperson", "envoy", "commander", "head",
+     "chief", "soldier", "militant", "unit", "wing", "minister", "delegate"}
+)  # fmt: skip
+# Nouns a name is the place of ("the Kalaban Coura and Niamakoro neighbourhoods").
+PLACE_NOUNS = frozenset(
+    {"neighbourhood", "neighborhood", "district", "camp", "province", "region", "area",
+     "village", "town", "city", "governorate", "suburb", "quarter", "county"}
+)  # fmt: skip
 # Where someone said something ("said on Twitter"), not who said it.
 PLATFORMS = frozenset(
     {"twitter", "facebook", "telegram", "whatsapp", "youtube", "instagram", "tiktok", "x"}
@@ -78,6 +90,18 @@ GROUP_NOUNS: dict[str, ActorKind] = {
         ActorKind.STATE,
     ),
 }  # fmt: skip
+
+
+def group_kind(token: Any) -> ActorKind | None:
+    """The kind of an unnamed group a word names; a single civilian too ("one protester was
+    killed"), not a single officer or soldier (an anonymous person, often a source)."""
+    for form in (token.lower_, token.lemma_.casefold()):
+        if form in GROUP_NOUNS:
+            return GROUP_NOUNS[form]
+    plural = GROUP_NOUNS.get(token.lemma_.casefold() + "s")
+    return plural if plural == ActorKind.CIVILIANS else None
+
+
 KIND_MARKERS: tuple[tuple[ActorKind, frozenset[str]], ...] = (
     (ActorKind.MEDIA, frozenset({"agency", "news", "tv", "television", "radio", "newspaper"})),
     (ActorKind.INTERNATIONAL_ORG, frozenset(
@@ -179,10 +203,22 @@ def find_actor_candidates(
             return None
         key = key_of(name)
         if key in found:  # "Huthi rebels" after "Huthis": one actor the table knows
-            if name_key(name) not in {name_key(n) for n in found[key].names}:
-                found[key].aliases.append(name)
-            return found[key]
-        candidate = ActorCandidate(name=name, kind=kind_of(name, label, aliases), label=label)
+            same = found[key]
+            if name_key(name) not in {name_key(n) for n in same.names}:
+                if name_key(same.name) in name_key(name).split():  # "Huthi" → "Huthi rebels"
+                    same.aliases.append(same.name)
+                    same.name = name
+                else:
+                    same.aliases.append(name)
+            return same
+        canonical = aliases.lookup(name) if aliases is not None else None
+        if canonical and name_key(canonical) != name_key(name) and _written(canonical, text):
+            # "ISIS" in the headline, "Islamic State" in the text: the table's name
+            candidate = ActorCandidate(
+                name=canonical, aliases=[name], kind=kind_of(name, label, aliases), label=label
+            )
+        else:
+            candidate = ActorCandidate(name=name, kind=kind_of(name, label, aliases), label=label)
         found[key] = candidate
         return candidate
 
@@ -191,12 +227,18 @@ def find_actor_candidates(
             continue
         for entity in sentence.doc.ents:
             if entity.label_ in ("PERSON", "ORG"):
+                if _names_a_place(entity):
+                    continue
                 label = entity.label_
                 # a near spelling only of one word the recogniser called ORG ("Raqa")
                 near = label == "ORG" and " " not in entity.text.strip()
                 if is_place(entity.text, near):
                     label = "GPE"
+                elif label == "ORG" and _described_as_person(entity):
+                    label = "PERSON"  # "Abdou Diallo, a former Senegalese foreign minister"
                 add(_extended(entity) if label == "ORG" else entity.text, label)
+            elif entity.label_ in ("FAC", "LOC", "PRODUCT") and _member_of(entity):
+                add(entity.text, "ORG")  # "the commander of Saraya Thar al-Muhandis"
             elif entity.label_ in ("NORP", "GPE"):
                 group = _group_phrase(entity)
                 if group:
@@ -211,17 +253,7 @@ def find_actor_candidates(
             if coalition is not None and aliases.lookup(name) != aliases.lookup(coalition.name):
                 coalition.aliases.append(name)  # "Coalition" where the text names its leader
                 continue
-            canonical = aliases.lookup(name)
-            written = canonical is not None and re.search(
-                rf"(?<!\w){re.escape(canonical)}(?!\w)", text
-            )
-            if canonical and written and name_key(canonical) != name_key(name):
-                # "Islamic State fighters" where the text also writes "Islamic State"
-                owner = add(canonical, "table")
-                if owner is not None and name not in owner.aliases:
-                    owner.aliases.append(name)
-            else:
-                add(name, "table")
+            add(name, "table")
     for match in ACRONYM_DEFINITION.finditer(text):
         full = match.group(1).strip()
         full = re.split(r"\bThe\s+", full)[-1]
@@ -319,6 +351,33 @@ def _is_header(sentence: ParsedSentence) -> bool:
     punctuation."""
     text = sentence.sentence.text
     return len(text.split()) < 6 or text.upper() == text or text.rstrip("”’\"' )")[-1:] not in ".!?"
+
+
+def _written(name: str, text: str) -> bool:
+    return re.search(rf"(?<!\w){re.escape(name)}(?!\w)", text) is not None
+
+
+def _names_a_place(entity: Any) -> bool:
+    outside = [t.head for t in entity if not entity.start <= t.head.i < entity.end]
+    return any(h.lemma_.casefold() in PLACE_NOUNS and h.i > entity.start for h in outside)
+
+
+def _described_as_person(entity: Any) -> bool:
+    """An apposition that says what the named person is ("a former foreign minister")."""
+    return any(
+        c.dep_ == "appos" and (c.lemma_.casefold() in TITLES or c.lemma_.casefold() in MEMBER_NOUNS)
+        for c in entity.root.children
+    )
+
+
+def _member_of(entity: Any) -> bool:
+    """A name after "commander of", "members of": an organisation, whatever the label."""
+    root = entity.root
+    return bool(
+        root.dep_ == "pobj"
+        and root.head.lower_ == "of"
+        and root.head.head.lemma_.casefold() in MEMBER_NOUNS
+    )
 
 
 def _group_phrase(entity: object) -> str | None:

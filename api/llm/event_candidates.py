@@ -21,7 +21,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from api.llm.nlp import PLACE_LABELS, TIME_LABELS, ParsedSentence
+from api.llm.nlp import PLACE_LABELS, TIME_LABELS, ParsedSentence, set_off
 from api.llm.plover_lexicon import (
     AID_MODE_CUES,
     CARRIER_PREPOSITIONS,
@@ -335,16 +335,35 @@ def _fill_roles(candidate: EventCandidate) -> None:
             )
         if not sources:
             sources.extend(possessors)
+    if not sources and trigger.dep_ == "acl" and trigger.tag_ == "VBD":
+        sources.append(trigger.head)  # "Hans Lindqvist, called on ...": a misparsed clause
     if not sources:
         sources.extend(_inherited_subject(trigger))
+    if not targets and candidate.event_type == EventType.ASSAULT:
+        targets.extend(_victims(trigger))
     if candidate.event_type in _MUTUAL:
         sources.extend(targets)
         targets.clear()
 
 
+def _victims(trigger: Token) -> list[Token]:
+    """Who the attack's consequence befell: "one protester was killed when security forces
+    opened fire", "fighters were killed in IS attacks"."""
+    consequence = trigger.head
+    if trigger.dep_ == "pobj":  # "killed in IS attacks"
+        consequence = consequence.head
+    elif trigger.dep_ != "advcl":
+        return []
+    if consequence.lemma_.casefold() not in CONSEQUENCE_VERBS:
+        return []
+    return [p for c in consequence.children if c.dep_ == "nsubjpass" for p in _conjuncts(c)]
+
+
 def _conjuncts(token: Token) -> list[Token]:
-    """A phrase head and the heads of the phrases coordinated with it ("X and Y")."""
-    return [token, *(c for c in token.conjuncts if c.i > token.i)]
+    """A phrase head and the heads of the phrases coordinated with it ("X and Y"), also where
+    the parse calls the second an apposition."""
+    misparsed = [c for c in token.children if c.dep_ == "appos" and not set_off(c)]
+    return [token, *(c for c in token.conjuncts if c.i > token.i), *misparsed]
 
 
 def _inherited_subject(trigger: Token) -> list[Token]:

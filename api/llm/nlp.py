@@ -83,6 +83,14 @@ class ParsedSentence:
         return (e for e in self.doc.ents if e.label_ in labels)
 
 
+def set_off(appos: Token) -> bool:
+    """A real apposition follows a comma or bracket ("its spokesman, Abdulmalik al-Murtada");
+    the small parser also hangs a coordinated name on a phrase as an apposition ("the army and
+    the paramilitary Rapid Support Forces")."""
+    before = appos.left_edge.i - 1
+    return before >= 0 and appos.doc[before].text in (",", "(", "—", "–")
+
+
 def parse_sentences(sentences: Sequence[Sentence], nlp: Any | None = None) -> list[ParsedSentence]:
     """spaCy over each sentence, in one batch."""
     pipeline = nlp if nlp is not None else load_pipeline()

@@ -14,10 +14,16 @@ from bisect import bisect_left
 from dataclasses import dataclass
 from typing import Any
 
-from api.llm.actor_candidates import GROUP_NOUNS, ActorCandidate, clean_name
+from api.llm.actor_candidates import (
+    GROUP_NOUNS,
+    MEMBER_NOUNS,
+    ActorCandidate,
+    clean_name,
+    group_kind,
+)
 from api.llm.alignment import find_mentions
 from api.llm.event_candidates import SPEECH_LEMMAS
-from api.llm.nlp import ParsedSentence
+from api.llm.nlp import ParsedSentence, set_off
 from schemas.extraction import ActorKind
 from schemas.text import name_key
 
@@ -27,12 +33,6 @@ PERSON_PRONOUNS = frozenset({"he", "she", "him", "her", "his", "hers"})
 RELATIVE_PRONOUNS = frozenset({"that", "who", "which", "whom"})
 FIRST_PERSON = frozenset({"we", "i", "us", "our", "my", "me"})
 NAME_ENTITIES = frozenset({"", "ORG", "PERSON", "NORP"})  # not places, dates, numbers
-# Heads that take their actor from an "of" phrase ("members of the SDF").
-MEMBER_NOUNS = frozenset(
-    {"member", "official", "fighter", "troop", "force", "leader", "representative",
-     "delegation", "spokesman", "spokeswoman", "spokesperson", "envoy", "commander", "head",
-     "chief", "soldier", "militant", "unit", "wing", "minister", "delegate"}
-)  # fmt: skip
 # Institutions named with their owner ("Mali's transitional authorities").
 INSTITUTION_NOUNS = frozenset(
     {"authority", "government", "ministry", "administration", "army", "junta", "ruler",
@@ -156,7 +156,12 @@ class ActorIndex:
         for (
             child
         ) in phrase.children:  # "its spokesman, Abdulmalik al-Murtada"; "the UN mission, MINUSMA"
-            if child.dep_ == "appos" and child.ent_type_ in ("PERSON", "ORG") and not _says(child):
+            if (
+                child.dep_ == "appos"
+                and child.ent_type_ in ("PERSON", "ORG")
+                and set_off(child)
+                and not _says(child)
+            ):
                 found = self._named_in(list(child.subtree), sentence, child)
                 if found is not None:
                     return found
@@ -187,7 +192,7 @@ class ActorIndex:
             return found
         if phrase.pos_ == "PROPN" and phrase.ent_type_ in NAME_ENTITIES:
             return self._proper(phrase, sentence)
-        if phrase.lower_ in GROUP_NOUNS or phrase.lemma_.casefold() in GROUP_NOUNS:
+        if group_kind(phrase) is not None:
             owner = self._owner(phrase, sentence)
             return owner if owner is not None else self._group(phrase, sentence)
         return None
@@ -207,6 +212,11 @@ class ActorIndex:
         pronouns = [c for c in phrase.children if c.dep_ == "poss" and c.lower_ in ("its", "their")]
         if not pronouns:
             return None
+        speaker = _reporter(phrase)  # "The army said its forces": the army's
+        if speaker is not None and speaker.lower_ not in GROUP_PRONOUNS | PERSON_PRONOUNS:
+            found = self.actor_of(speaker, sentence)
+            if found is not None and found.kind != ActorKind.PERSON:
+                return found
         return self._last_before(sentence.start_of(pronouns[0]), None, places=False)
 
     def _description(
@@ -224,6 +234,9 @@ class ActorIndex:
         if require_the and not (has_the or modified):
             return None
         start = sentence.start_of(phrase)
+        named = self._last_named_group(start, phrase.lower_)  # "the army": the Iraqi army
+        if named is not None:
+            return named
         if ActorKind.STATE in kinds:  # "the authorities": an institution before a country
             institution = self._last_before(start, kinds, places=False)
             if institution is not None:
@@ -317,7 +330,10 @@ class ActorIndex:
                 if c.dep_ == "amod"
                 for t in c.subtree
             ]
-            inside = [m for m in inside if not any(a <= m.start < b for a, b in modifiers)]
+            # ... unless the name runs on past it ("U.S.-led coalition advisers")
+            inside = [
+                m for m in inside if not any(a <= m.start and m.end <= b for a, b in modifiers)
+            ]
             if not inside:
                 return None
         return max(inside, key=lambda m: (m.end - m.start, -m.start)).actor
@@ -348,7 +364,7 @@ class ActorIndex:
         """An unnamed group as written ("civilians", "security forces"), one actor per
         article; an armed group some named actor before it is ("fighters", "the militants")
         is that actor."""
-        kind = GROUP_NOUNS.get(phrase.lower_) or GROUP_NOUNS.get(phrase.lemma_.casefold())
+        kind = group_kind(phrase)
         start = sentence.start_of(phrase)
         if kind == ActorKind.ARMED_GROUP:
             named = self._last_before(start, frozenset({kind}), named_only=True)
@@ -376,6 +392,17 @@ class ActorIndex:
         self.candidates.append(candidate)
         self._index(candidate, at)
         return candidate
+
+
+def _reporter(phrase: Token) -> Token | None:
+    """The subject of the speech verb whose clause holds the phrase."""
+    node = phrase
+    while node.head is not node:
+        node = node.head
+        if node.lemma_.casefold() in SPEECH_LEMMAS:
+            subjects = [c for c in node.children if c.dep_ == "nsubj"]
+            return subjects[0] if subjects else None
+    return None
 
 
 def _says(phrase: Token) -> bool:

@@ -151,3 +151,51 @@ def test_only_the_actors_the_events_and_quotes_name_are_kept_with_their_affiliat
     fields = assemble(analysis, analysis.events, analysis.speakers)
     names = {a["name"] for a in fields["actors"]}
     assert "Huthis" in names and "Britain" not in names
+
+
+def test_both_sides_are_the_two_sides_of_the_last_two_sided_event() -> None:
+    events = _events(
+        "Government forces clashed with Huthi rebels near the port on Monday. "
+        "The United Nations envoy called on both sides to respect the truce."
+    )
+    request = next(e for e in events if e[0] == EventType.REQUEST)
+    assert request[2] == ["Government forces", "Huthi rebels"]
+
+
+def test_the_victim_of_a_consequence_is_the_attack_target() -> None:
+    events = _events(
+        "The doctors' committee said one protester was killed when security forces opened "
+        "fire near the presidential palace in Khartoum."
+    )
+    assert (EventType.ASSAULT, ["security forces"], ["protester"]) in events
+
+
+def test_a_name_the_parse_hangs_on_as_an_apposition_is_a_conjunct() -> None:
+    events = _events(
+        "The Sudanese army and the paramilitary Rapid Support Forces agreed on Tuesday to a "
+        "48-hour humanitarian pause, mediators said."
+    )
+    assert (EventType.AGREE, ["Sudanese army", "Rapid Support Forces"], []) in events
+
+
+def test_a_description_is_the_named_actor_with_that_head_and_its_forces_are_its() -> None:
+    events = _events(
+        "Iraqi army troops pushed into the town of Tal Afar on Sunday. The US-led coalition "
+        "carried out air strikes near the town. The army had dropped leaflets over the town on "
+        "Saturday warning the militants to leave. The army said its forces had arrested 12 "
+        "suspects."
+    )
+    threaten = next(e for e in events if e[0] == EventType.THREATEN)
+    arrest = next(e for e in events if e[0] == EventType.COERCE)
+    assert threaten[1] == ["Iraqi army"] and arrest[1] == ["Iraqi army"]
+
+
+def test_a_province_the_recogniser_calls_a_person_is_a_place() -> None:
+    analysis = _analysis(
+        "The first World Food Programme convoy to reach Tigray in three months arrived on "
+        "Monday, Ethiopian officials said. Ethiopia's government welcomed it.",
+        dateline="ADDIS ABABA, Ethiopia",
+    )
+    tigray = [a for a in analysis.actors if a.name == "Tigray"]
+    assert not tigray or tigray[0].kind != ActorKind.PERSON
+    assert all("Tigray" not in (*e.sources, *e.targets) for e in analysis.events)
