@@ -15,8 +15,7 @@ import string
 import time
 from collections import Counter
 
-from api.llm.grounding import align
-
+from api.llm.alignment import align
 from schemas.grounded import AlignmentStatus
 
 
@@ -60,12 +59,12 @@ def needles(text: str, count: int, rng: random.Random) -> list[str]:
     return out
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--chars", type=int, default=100_000)
     parser.add_argument("--needles", type=int, default=200)
     parser.add_argument("--seed", type=int, default=7)
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     rng = random.Random(args.seed)
     text = synthetic_text(args.chars, rng)
     probes = needles(text, args.needles, rng)

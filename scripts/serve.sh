@@ -19,5 +19,6 @@ if [ -z "${WIRECODER_LLM_BASE_URL:-}" ] && [ "${WIRECODER_LLM_BACKEND:-local}" =
   wirecoder model serve
 fi
 
+wirecoder gazetteer build  # once per machine (~5 s); else the first article builds it
 wirecoder db upgrade
 exec wirecoder serve
