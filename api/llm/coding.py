@@ -2,8 +2,9 @@
 from the linguistic layer, before the model is asked anything.
 
 `analyse` finds the candidates (actor_candidates, event_candidates, quotes_by_pattern) and codes
-what the rules decide — roles through the actors' mentions (roles), status from who reports
-the event, speakers by mention and pronoun (actors). `assemble` builds the ArticleExtraction
+what the rules decide — roles through the actors' mentions (roles), what other events say of
+an event (event_context), its place (places), status from who reports the event, speakers by
+mention, pronoun and parse. `assemble` builds the ArticleExtraction
 from the analysis and the decisions the model made (api.llm.pipelines.hybrid), keeping only the
 actors something refers to.
 """
@@ -15,10 +16,19 @@ from typing import Any
 
 from api.llm.actor_candidates import ActorCandidate, find_actor_candidates, speakers_named
 from api.llm.actors import AliasTable, speakers_by_mention, speakers_by_pronoun
-from api.llm.event_candidates import EventCandidate, PlaceMention, find_event_candidates, places_in
+from api.llm.event_candidates import EventCandidate, find_event_candidates
+from api.llm.event_context import (
+    MAX_ROLE_ACTORS,
+    CodedEvent,
+    both_sides,
+    dedupe,
+    target_answered,
+    target_referenced_events,
+)
 from api.llm.gazetteer import Gazetteer
 from api.llm.locations import article_countries
 from api.llm.nlp import ParsedSentence, parse_sentences
+from api.llm.places import Places
 from api.llm.quotes_by_pattern import QuoteCandidate, find_quote_candidates
 from api.llm.roles import ActorIndex
 from api.llm.sentences import Sentence, instruction_paragraphs, split_sentences
@@ -33,25 +43,6 @@ ANONYMOUS_SOURCES = frozenset(
     {"officials", "sources", "activists", "commanders", "residents", "witnesses", "diplomats",
      "analysts", "reports", "experts", "sides", "people", "medics", "observers"}
 )  # fmt: skip
-MAX_ROLE_ACTORS = 4
-
-
-REPEAT_WINDOW = 3  # sentences within which a one-sided event with the same actors is a repeat
-
-
-@dataclass
-class CodedEvent:
-    candidate: EventCandidate
-    event_type: EventType
-    mode: EventMode | None
-    status: EventStatus
-    sources: list[str]
-    targets: list[str]
-    place: str | None = None
-
-    @property
-    def sentence(self) -> Sentence:
-        return self.candidate.sentence.sentence
 
 
 @dataclass
@@ -97,7 +88,7 @@ def analyse(
     quotes = [replace(q, mention=mentions.get(q.number, q.mention)) for q in quotes]
     speakers |= continued_speakers(quotes, speakers)
     index.quote_speakers = [(q.start, q.end, s) for q in quotes if (s := speakers.get(q.number))]
-    events = _dedupe([code_event(c, index, places) for c in find_event_candidates(parsed)])
+    events = dedupe([code_event(c, index, places) for c in find_event_candidates(parsed)])
     target_referenced_events(events)
     target_answered(events)
     both_sides(events)
@@ -268,22 +259,6 @@ def _speaker_of(
     return index.actor_of(subjects[0], sentence) if subjects else None
 
 
-# What a refusal, accusation or concession is about ("rejected the ultimatum"): the event
-# type whose source is then its target.
-ABOUT_NOUNS: dict[str, EventType] = {
-    **dict.fromkeys(("ultimatum", "deadline", "offer", "timeline", "threat", "warning"),
-                    EventType.THREATEN),
-    **dict.fromkeys(("sanction", "embargo", "listing", "measure"), EventType.SANCTION),
-    **dict.fromkeys(("accusation", "claim", "allegation", "charge", "report"), EventType.ACCUSE),
-    **dict.fromkeys(("demand", "call", "appeal", "request"), EventType.REQUEST),
-    **dict.fromkeys(("deal", "agreement", "plan", "proposal", "truce"), EventType.AGREE),
-    **dict.fromkeys(("attack", "assault", "killing", "bombing", "shelling", "raid", "strike"),
-                    EventType.ASSAULT),  # "condemned the attack": its attacker
-    **dict.fromkeys(("arrest", "detention", "crackdown"), EventType.COERCE),
-}  # fmt: skip
-_ANSWERS = frozenset({EventType.REJECT, EventType.ACCUSE, EventType.CONCEDE})
-
-
 def _unattributed_attack(event: CodedEvent) -> bool:
     """An attack no actor is named for that is still an event (ACLED's unidentified armed
     group): a strike from the air, shelling, a bomb, or one that killed."""
@@ -291,219 +266,6 @@ def _unattributed_attack(event: CodedEvent) -> bool:
     return event.event_type == EventType.ASSAULT and (
         event.mode in remote or event.candidate.fatalities is not None
     )
-
-
-def target_referenced_events(events: list[CodedEvent]) -> None:
-    """ "The Huthis rejected the ultimatum": the target is whoever issued it — the source of
-    the nearest event of that kind (an earlier one first)."""
-    for i, event in enumerate(events):
-        if event.event_type not in _ANSWERS or event.targets:
-            continue
-        about = {
-            ABOUT_NOUNS[t.lemma_.casefold()]
-            for phrase in event.candidate.target_phrases
-            for t in (phrase, *phrase.subtree)
-            if t.lemma_.casefold() in ABOUT_NOUNS
-        }
-        if not about:
-            continue
-        before = [e for e in events[:i] if e.event_type in about and e.sources]
-        after = [e for e in events[i + 1 :] if e.event_type in about and e.sources]
-        referenced = before[-1] if before else (after[0] if after else None)
-        if referenced is not None:
-            event.targets = [s for s in referenced.sources if s not in event.sources]
-
-
-class Places:
-    """Which of a sentence's names places an event: a town GeoNames knows in the article's
-    countries before a province, a province before a country, a name the article's actors
-    hold ("Kurdistan 24") never. An event whose sentence names no place takes the last town
-    or province the article named before it (the labelling guide's "the city")."""
-
-    def __init__(
-        self,
-        gazetteer: Gazetteer | None,
-        countries: tuple[str, ...],
-        aliases: AliasTable | None = None,
-    ) -> None:
-        self.gazetteer = gazetteer
-        self.countries = countries
-        self.aliases = aliases
-
-    def _rank(self, mention: PlaceMention) -> int:
-        """0 a town, 1 a province, 2 a country, 3 a place GeoNames does not know; 9 not a
-        place (a name the recogniser did not call a place and GeoNames does not know in the
-        article's main country)."""
-        if self.gazetteer is None:
-            return 1 if mention.labelled else 9
-        if mention.capital_of:
-            return 0
-        if self.gazetteer.country(mention.text) is not None:
-            return 2 if mention.labelled else 9
-        # a name the recogniser did not call a place must be an exact GeoNames name
-        if self.gazetteer.place(mention.text, self.countries, fuzzy=mention.labelled):
-            return 0
-        if self.gazetteer.admin_area(mention.text, self.countries) is not None:
-            return 1
-        return 3 if mention.labelled else 9
-
-    def only_a_place(self, actor: ActorCandidate) -> bool:
-        """A town or province, not an actor: a place the recogniser called GPE, or any name
-        GeoNames knows as a town or province of the article, unless it is a country or the
-        table names an actor by it."""
-        if self.gazetteer is None or self.acts(actor.name):
-            return False
-        if actor.label == "GPE":
-            return True
-        return actor.kind is None and (
-            self.is_town(actor.name)
-            or self.gazetteer.admin_area(actor.name, self.countries) is not None
-        )
-
-    def acts(self, name: str) -> bool:
-        """A place name that can act: a country, or a capital the table names a government
-        by ("Moscow", "Damascus")."""
-        if self.gazetteer is None:
-            return True
-        return self.gazetteer.country(name) is not None or self.table_knows(name)
-
-    def table_knows(self, name: str) -> bool:
-        return self.aliases is not None and self.aliases.lookup(name) is not None
-
-    def is_place(self, name: str, near_spelling: bool = False) -> bool:
-        """A town or province of the article's main country ("Raqa", "Tigray")."""
-        return self.is_town(name, near_spelling) or (
-            self.gazetteer is not None
-            and self.gazetteer.admin_area(name, self.countries[:1]) is not None
-        )
-
-    def is_town(self, name: str, near_spelling: bool = False) -> bool:
-        """A town GeoNames knows by this name (or, with `near_spelling`, a near spelling:
-        "Raqa" for "Raqqa") in the article's main country."""
-        if self.gazetteer is None or not self.countries:
-            return False
-        found = self.gazetteer.place(name, self.countries[:1], fuzzy=near_spelling)
-        return found is not None
-
-    def _name(self, mention: PlaceMention) -> str:
-        if mention.capital_of and self.gazetteer is not None:
-            country = self.gazetteer.country(mention.text)
-            if country is not None and country.capital:
-                return country.capital
-        return mention.text
-
-    def _usable(
-        self, mentions: list[PlaceMention], index: ActorIndex, actors: list[str]
-    ) -> list[PlaceMention]:
-        names = {name_key(a) for a in actors}
-        return [
-            m
-            for m in mentions
-            if name_key(m.text) not in names and not index.names_an_actor(m.start, m.end)
-        ]
-
-    def choose(
-        self, mentions: list[PlaceMention], index: ActorIndex, actors: list[str]
-    ) -> str | None:
-        usable = [m for m in self._usable(mentions, index, actors) if self._rank(m) < 9]
-        if not usable:
-            return None
-        best = min(usable, key=lambda m: (not m.own, self._rank(m)))  # stable: nearest first
-        return self._name(best)
-
-    def fill(
-        self, events: list[CodedEvent], parsed: list[ParsedSentence], index: ActorIndex
-    ) -> None:
-        """Events with no place of their own take the last town or province named before."""
-        named: list[tuple[int, str]] = []
-        for sentence in parsed:
-            for mention in self._usable(places_in(sentence), index, []):
-                if self._rank(mention) in (0, 1, 3):
-                    named.append((mention.start, self._name(mention)))
-        for event in events:
-            if event.place is None:
-                before = [name for start, name in named if start < event.sentence.start]
-                after = [name for start, name in named if start >= event.sentence.end]
-                event.place = before[-1] if before else (after[0] if after else None)
-
-
-_ANSWER_TO = frozenset(
-    {EventType.THREATEN, EventType.REQUEST, EventType.ACCUSE, EventType.SANCTION}
-)
-
-
-SIDES = frozenset({"side", "party", "parties", "sides"})
-
-
-def both_sides(events: list[CodedEvent]) -> None:
-    """ "called on both sides", "all parties agreed": the actors of the last event before it
-    that had two sides."""
-    for i, event in enumerate(events):
-        earlier = [e for e in events[:i] if len({*e.sources, *e.targets}) >= 2]
-        if not earlier:
-            continue
-        sides = list(dict.fromkeys([*earlier[-1].sources, *earlier[-1].targets]))
-        for phrases, roles in (
-            (event.candidate.target_phrases, event.targets),
-            (event.candidate.source_phrases, event.sources),
-        ):
-            if roles or not any(_names_sides(p) for p in phrases):
-                continue
-            roles.extend(s for s in sides[:MAX_ROLE_ACTORS] if s not in event.sources)
-
-
-def _names_sides(phrase: Any) -> bool:
-    """ "both sides", "the warring parties", "the two groups"."""
-    if phrase.lemma_.casefold() in SIDES:
-        return True
-    paired = any(c.lower_ in ("two", "both", "rival", "warring") for c in phrase.children)
-    return paired and phrase.lemma_.casefold() in ("group", "faction", "militia", "force")
-
-
-def target_answered(events: list[CodedEvent]) -> None:
-    """A refusal or denial with no target answers the last threat, demand, accusation or
-    sanction before it. (Guessing an attack's target as the armed side the article names most
-    was measured: it lowered dev role accuracy and moved nothing on test.)"""
-    for i, event in enumerate(events):
-        if event.targets or not event.sources or event.event_type != EventType.REJECT:
-            continue
-        before = [e for e in events[:i] if e.event_type in _ANSWER_TO and e.sources]
-        if before and not set(before[-1].sources) & set(event.sources):
-            event.targets = list(before[-1].sources)
-
-
-def _repeats(first: CodedEvent, later: CodedEvent) -> bool:
-    """The same actors again: a dyad anywhere in the article, one side only nearby (an
-    article's many one-sided "IS fighters withdrew" are several acts)."""
-    if (first.sources, first.targets) != (later.sources, later.targets):
-        return False
-    return bool(first.targets) or later.sentence.number - first.sentence.number <= REPEAT_WINDOW
-
-
-def _dedupe(events: list[CodedEvent]) -> list[CodedEvent]:
-    """One event per (sentence, type) — its roles merged — and an action the article reports
-    again later (same type, same actors) once, at its first report."""
-    kept: list[CodedEvent] = []
-    for event in events:
-        same = next(
-            (
-                k
-                for k in kept
-                if k.event_type == event.event_type
-                and (
-                    k.sentence.number == event.sentence.number or (k.sources and _repeats(k, event))
-                )
-            ),
-            None,
-        )
-        if same is None:
-            kept.append(event)
-            continue
-        if same.sentence.number == event.sentence.number:
-            same.sources += [s for s in event.sources if s not in same.sources]
-            same.targets += [t for t in event.targets if t not in same.targets + same.sources]
-            same.mode = same.mode or event.mode
-    return kept
 
 
 def assemble(

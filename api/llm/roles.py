@@ -14,11 +14,20 @@ from bisect import bisect_left
 from dataclasses import dataclass
 from typing import Any
 
-from api.llm.actor_candidates import (
+from api.llm.actor_candidates import ActorCandidate, clean_name
+from api.llm.actor_words import (
+    DESCRIPTIONS,
+    FIRST_PERSON,
+    GROUP_ADJECTIVES,
     GROUP_NOUNS,
+    GROUP_PRONOUNS,
+    INSTITUTION_NOUNS,
     MEMBER_NOUNS,
-    ActorCandidate,
-    clean_name,
+    NAME_ENTITIES,
+    PERSON_PRONOUNS,
+    QUANTITY_HEADS,
+    RELATIVE_PRONOUNS,
+    WEAPONS,
     group_kind,
 )
 from api.llm.alignment import find_mentions
@@ -28,41 +37,6 @@ from schemas.extraction import ActorKind
 from schemas.text import name_key
 
 Token = Any
-
-PERSON_PRONOUNS = frozenset({"he", "she", "him", "her", "his", "hers"})
-RELATIVE_PRONOUNS = frozenset({"that", "who", "which", "whom"})
-FIRST_PERSON = frozenset({"we", "i", "us", "our", "my", "me"})
-NAME_ENTITIES = frozenset({"", "ORG", "PERSON", "NORP"})  # not places, dates, numbers
-# Institutions named with their owner ("Mali's transitional authorities").
-INSTITUTION_NOUNS = frozenset(
-    {"authority", "government", "ministry", "administration", "army", "junta", "ruler",
-     "parliament", "presidency", "mission", "office", "police", "military", "council"}
-)  # fmt: skip
-# Adjectives that belong to a group's name ("federal troops"); others do not ("several
-# soldiers", "suspected jihadists").
-GROUP_ADJECTIVES = frozenset(
-    {"federal", "paramilitary", "regional", "transitional", "military", "interim", "national",
-     "local", "government", "rebel", "security", "armed", "tribal"}
-)  # fmt: skip
-QUANTITY_HEADS = frozenset(
-    {"thousand", "hundred", "dozen", "score", "number", "group", "crowd", "total", "handful",
-     "few", "some", "many", "most", "all", "none"}
-)  # fmt: skip
-WEAPONS = frozenset({"ied", "ieds", "vbied", "rpg", "manpads", "atgm"})  # capitalised, no actors
-GROUP_PRONOUNS = frozenset({"it", "its", "they", "them", "their", "we", "our"})
-# Descriptions that refer back to an actor of these kinds ("the extremists": the armed group).
-DESCRIPTIONS: dict[str, frozenset[ActorKind]] = {
-    **dict.fromkeys(
-        ("extremist", "militant", "jihadist", "terrorist", "insurgent", "rebel", "militia",
-         "group", "fighter", "force", "alliance"),
-        frozenset({ActorKind.ARMED_GROUP}),
-    ),
-    **dict.fromkeys(("bloc", "union", "organisation", "organization", "agency", "body"),
-                    frozenset({ActorKind.INTERNATIONAL_ORG, ActorKind.POLITICAL_ORG})),
-    **dict.fromkeys(("government", "regime", "ministry", "authority", "army", "military",
-                     "coalition", "administration", "junta"), frozenset({ActorKind.STATE})),
-    **dict.fromkeys(("council", "party", "movement"), frozenset({ActorKind.POLITICAL_ORG})),
-}  # fmt: skip
 
 
 @dataclass(frozen=True)

@@ -20,8 +20,9 @@ from __future__ import annotations
 from typing import Any
 
 from api.llm.calls import CallLog
-from api.llm.coding import Analysis, CodedEvent, analyse, assemble
+from api.llm.coding import Analysis, analyse, assemble
 from api.llm.event_candidates import with_mode
+from api.llm.event_context import CodedEvent
 from api.llm.nlp import load_pipeline
 from api.llm.pipelines import ArticleChunk, Pipeline
 from api.llm.pipelines.staged import stage_schema_sha256

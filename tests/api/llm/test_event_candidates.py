@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from api.llm.event_candidates import EventCandidate, fatalities_in, find_event_candidates
+from api.llm.event_candidates import EventCandidate, find_event_candidates
+from api.llm.event_facts import fatalities_in
 from api.llm.nlp import ParsedSentence, load_pipeline, parse_sentences
 from api.llm.sentences import split_sentences
 from schemas.extraction import EventMode, EventType
