@@ -29,20 +29,16 @@ from api.llm.gazetteer import Gazetteer
 from api.llm.locations import article_countries
 from api.llm.nlp import ParsedSentence, parse_sentences
 from api.llm.places import Places
-from api.llm.quotes_by_pattern import QuoteCandidate, find_quote_candidates
+from api.llm.quotes_by_pattern import QuoteCandidate, find_quote_candidates, quote_fields
 from api.llm.roles import ActorIndex
 from api.llm.sentences import Sentence, instruction_paragraphs, split_sentences
-from schemas.extraction import ActorKind, EventMode, EventStatus, EventType, QuoteKind
+from schemas.extraction import ActorKind, EventMode, EventStatus, EventType
 from schemas.text import name_key, shorten
 
 # Who reports an event decides its status: one side's word is a claim (the guide).
 PARTISAN_KINDS = frozenset(
     {ActorKind.ARMED_GROUP, ActorKind.STATE, ActorKind.POLITICAL_ORG, ActorKind.MEDIA}
 )
-ANONYMOUS_SOURCES = frozenset(
-    {"officials", "sources", "activists", "commanders", "residents", "witnesses", "diplomats",
-     "analysts", "reports", "experts", "sides", "people", "medics", "observers"}
-)  # fmt: skip
 
 
 @dataclass
@@ -276,7 +272,7 @@ def assemble(
     """The ArticleExtraction fields: the events and quotes decided, and the actors they name
     (with those actors' affiliations)."""
     event_dicts = [_event_dict(e) for e in events]
-    quotes = _quotes(analysis.quotes, speakers)
+    quotes = quote_fields(analysis.quotes, speakers)
     used = {n for e in event_dicts for n in (*e["sources"], *e["targets"])}
     used |= {q["speaker"] for q in quotes if q["speaker"]}
     by_name = {c.name: c for c in analysis.actors}
@@ -316,30 +312,3 @@ def _event_dict(event: CodedEvent) -> dict[str, Any]:
         "fatalities": candidate.fatalities if event.event_type == EventType.ASSAULT else None,
         "evidence": sentence.text,
     }
-
-
-def _quotes(
-    candidates: list[QuoteCandidate], speakers: dict[int, str | None]
-) -> list[dict[str, Any]]:
-    """Quotes from the candidates: indirect speech only with an identified speaker (the guide
-    labels no anonymous indirect speech)."""
-    quotes = []
-    for candidate in candidates:
-        speaker = speakers.get(candidate.number)
-        if candidate.kind == QuoteKind.INDIRECT and (speaker is None or anonymous(candidate)):
-            continue
-        quotes.append(
-            {
-                "text": candidate.text,
-                "kind": candidate.kind,
-                "speaker": speaker,
-                "speaker_mention": candidate.mention,
-                "cue": candidate.cue,
-            }
-        )
-    return quotes
-
-
-def anonymous(candidate: QuoteCandidate) -> bool:
-    words = set((candidate.mention or "").casefold().split())
-    return bool(words & ANONYMOUS_SOURCES)

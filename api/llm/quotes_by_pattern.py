@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from api.llm.sentences import Sentence, strip_span
 from schemas.extraction import QuoteKind
@@ -250,3 +251,38 @@ def _is_direct(outside: str) -> bool:
     if stripped.startswith("…") or not _WORD.findall(stripped.replace("…", " ")):
         return True
     return bool(re.search(r":\s*…", stripped))
+
+
+# Who is not a speaker one can name ("officials said", "activists said").
+ANONYMOUS_SOURCES = frozenset(
+    {"officials", "sources", "activists", "commanders", "residents", "witnesses", "diplomats",
+     "analysts", "reports", "experts", "sides", "people", "medics", "observers"}
+)  # fmt: skip
+
+
+def anonymous(candidate: QuoteCandidate) -> bool:
+    """The attribution names nobody one can identify ("activists said")."""
+    words = set((candidate.mention or "").casefold().split())
+    return bool(words & ANONYMOUS_SOURCES)
+
+
+def quote_fields(
+    candidates: list[QuoteCandidate], speakers: dict[int, str | None]
+) -> list[dict[str, Any]]:
+    """The quotes an extraction keeps, as fields: indirect speech only with an identified
+    speaker (the guide labels no anonymous indirect speech)."""
+    quotes = []
+    for candidate in candidates:
+        speaker = speakers.get(candidate.number)
+        if candidate.kind == QuoteKind.INDIRECT and (speaker is None or anonymous(candidate)):
+            continue
+        quotes.append(
+            {
+                "text": candidate.text,
+                "kind": candidate.kind,
+                "speaker": speaker,
+                "speaker_mention": candidate.mention,
+                "cue": candidate.cue,
+            }
+        )
+    return quotes

@@ -25,7 +25,13 @@ from api.llm.calls import CallLog
 from api.llm.event_cues import event_sentences
 from api.llm.pipelines import ArticleChunk, Pipeline
 from api.llm.prompts import Prompt, canonical_json, sha256_bytes
-from api.llm.quotes_by_pattern import TITLES, QuoteCandidate, find_quote_candidates
+from api.llm.quotes_by_pattern import (
+    TITLES,
+    QuoteCandidate,
+    anonymous,
+    find_quote_candidates,
+    quote_fields,
+)
 from api.llm.sentences import Sentence, split_sentences
 from schemas.extraction import (
     MODES_BY_TYPE,
@@ -54,10 +60,6 @@ STAGE_SCHEMAS: tuple[type[BaseModel], ...] = (ActorsAnswer, EventsAnswer, Speake
 # The article's own outlet is never an actor ("told AFP").
 NEWS_AGENCIES = frozenset({"afp", "reuters", "ap", "associated press", "agence france-presse"})
 # Collective, anonymous sources: their indirect speech is not labelled as a quote.
-ANONYMOUS_SOURCES = frozenset(
-    {"officials", "sources", "activists", "commanders", "residents", "witnesses", "diplomats",
-     "analysts", "reports", "experts", "sides", "people", "medics", "observers"}
-)  # fmt: skip
 
 
 # "Syrian Democratic Forces (SDF)": a name of capitalised words, then its acronym.
@@ -139,7 +141,7 @@ class StagedPipeline(Pipeline):
         if unresolved and names:
             user, model = speakers_question(self.prompt, unresolved, sentences, names)
             speakers |= speakers_of(ask(user, model))
-        quotes = assemble_quotes(candidates, speakers)
+        quotes = quote_fields(candidates, speakers)
 
         return ArticleExtraction.model_validate(
             {"actors": [a.model_dump() for a in actors], "events": events, "quotes": quotes},
@@ -336,35 +338,8 @@ def clean_events(
     return events
 
 
-def assemble_quotes(
-    candidates: list[QuoteCandidate], speakers: dict[int, str | None]
-) -> list[dict[str, Any]]:
-    """Quotes from the candidates: indirect speech only with an identified speaker (the guide
-    labels no anonymous indirect speech)."""
-    quotes = []
-    for candidate in candidates:
-        speaker = speakers.get(candidate.number)
-        if candidate.kind == QuoteKind.INDIRECT and (speaker is None or _anonymous(candidate)):
-            continue
-        quotes.append(
-            {
-                "text": candidate.text,
-                "kind": candidate.kind,
-                "speaker": speaker,
-                "speaker_mention": candidate.mention,
-                "cue": candidate.cue,
-            }
-        )
-    return quotes
-
-
 def _worth_asking(candidate: QuoteCandidate) -> bool:
-    return not (candidate.kind == QuoteKind.INDIRECT and _anonymous(candidate))
-
-
-def _anonymous(candidate: QuoteCandidate) -> bool:
-    words = set((candidate.mention or "").casefold().split())
-    return bool(words & ANONYMOUS_SOURCES)
+    return not (candidate.kind == QuoteKind.INDIRECT and anonymous(candidate))
 
 
 def _value(item: Any) -> Any:
