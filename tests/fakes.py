@@ -96,7 +96,17 @@ _ACTORS: list[tuple[str, list[str], ActorKind, str | None]] = [
     ("Ryan Dillon", ["Dillon"], ActorKind.PERSON, "US-led coalition"),
     ("civilians", [], ActorKind.CIVILIANS, None),
 ]
-_RAQA = Location(place="Raqa", country="Syria", precision=LocationPrecision.PLACE)
+_RAQA = Location(  # as api.llm.locations resolves it against GeoNames
+    place="Raqa",
+    admin_area="Ar-Raqqah",
+    country="Syria",
+    country_code="SY",
+    latitude=35.95283,
+    longitude=39.00788,
+    geonameid=172955,
+    precision=LocationPrecision.PLACE,
+    geo_precision=1,
+)
 _EVENTS: list[
     tuple[EventType, EventMode | None, EventStatus, list[str], list[str], str, dt.date, str]
 ] = [

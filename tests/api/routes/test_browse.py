@@ -92,6 +92,8 @@ def test_export_csv(client: TestClient, two_articles: list[int]) -> None:
     assert row["actor1"] == "US-led coalition" and row["actor2"] == "Islamic State"
     assert row["event_date"] == "2017-10-15" and row["time_precision"] == "1"
     assert row["location"] == "Raqa" and row["country"] == "Syria" and row["geo_precision"] == "1"
+    assert (row["country_code"], row["admin1"], row["geonameid"]) == ("SY", "Ar-Raqqah", "172955")
+    assert (float(row["latitude"]), float(row["longitude"])) == (35.95283, 39.00788)
     assert row["source"] in {"AFP", "Reuters"} and row["source_url"]
 
 
