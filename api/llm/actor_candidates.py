@@ -99,8 +99,8 @@ def find_actor_candidates(
         return name_key(canonical or name)
 
     def add(name: str, label: str) -> ActorCandidate | None:
-        name = clean_name(name, person=label == "PERSON")
-        if label == "ORG" and aliases is not None:
+        name = clean_name(name, person=label == "PERSON", proper=label != "group")
+        if label in ("ORG", "group") and aliases is not None:
             name = (
                 _table_core(name, aliases) or name
             )  # "Kurdish U.S.-backed Syrian Democratic Forces"
@@ -290,17 +290,22 @@ def _member_of(entity: Any) -> bool:
     )
 
 
-def _group_phrase(entity: object) -> str | None:
-    """ "Iraqi forces", "Syrian government": a NORP/GPE entity modifying a group noun."""
-    head = entity.root.head  # type: ignore[attr-defined]
-    if head.i == entity.root.i or head.lower_ not in GROUP_NOUNS:  # type: ignore[attr-defined]
-        return None
-    if head.i < entity.root.i:  # type: ignore[attr-defined]
+def _group_phrase(entity: Any) -> str | None:
+    """ "Iraqi forces", "Syrian government": a NORP/GPE entity modifying a group noun; a
+    possessor is not part of the name ("Yemen's pro-government forces": the pro-government
+    forces, as api.llm.roles names "Mali's transitional authorities")."""
+    head = entity.root.head
+    if head.i == entity.root.i or head.lower_ not in GROUP_NOUNS or head.i < entity.root.i:
         return None
     end = head.i + 1
-    if head.lower_ in ("troops", "soldiers", "units") and entity.doc[head.i - 1].lower_ == "army":  # type: ignore[attr-defined]
+    if head.lower_ in ("troops", "soldiers", "units") and entity.doc[head.i - 1].lower_ == "army":
         end = head.i  # "Iraqi army troops": the Iraqi army
-    return str(entity.doc[entity.start : end].text)  # type: ignore[attr-defined]
+    start = entity.start
+    if entity.root.dep_ == "poss":
+        start = entity.end + (entity.doc[entity.end].tag_ == "POS")
+        if start >= end - 1 and entity.doc[start].i == head.i:
+            return None  # "Yemen's forces": a description, resolved by the roles
+    return str(entity.doc[start:end].text)
 
 
 def _merge_short_forms(candidates: list[ActorCandidate]) -> list[ActorCandidate]:

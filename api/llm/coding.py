@@ -172,6 +172,11 @@ def code_event(
     sentence = candidate.sentence
     event_type, mode = candidate.readings[0]
     sources = _actors(candidate.source_phrases, index, sentence, places)
+    if not sources and event_type == EventType.THREATEN and candidate.governor is not None:
+        # "the Council said the fighters were given 48 hours": the Council gave them
+        speaker = _speaker_of(candidate.governor, index, sentence)
+        if speaker is not None and speaker.kind != ActorKind.CIVILIANS:
+            sources = [speaker.name]
     # "The SDF gave the extremists an ultimatum": a description in the target is not the source
     index.exclude = [c for c in index.candidates if c.name in sources]
     targets = [
@@ -203,14 +208,19 @@ def code_event(
 def _actors(
     phrases: list[Any], index: ActorIndex, sentence: ParsedSentence, places: Places | None
 ) -> list[str]:
-    """The actors the phrases name; a town or province is no actor (a country is)."""
+    """The actors the phrases name; a town or province is no actor (a country is). A
+    description coordinated with a name is another actor ("clashes between Islamic State
+    militants and U.S.-backed fighters": not Islamic State twice)."""
     names: list[str] = []
+    excluded = list(index.exclude)
     for phrase in phrases:
         for actor in index.actors_of(phrase, sentence):
             if places is not None and places.only_a_place(actor):
                 continue
             if actor.name not in names:
                 names.append(actor.name)
+                index.exclude.append(actor)
+    index.exclude = excluded
     return names
 
 

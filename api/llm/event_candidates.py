@@ -11,8 +11,10 @@ that only describes ("the besieged town", "U.S.-backed fighters").
 Roles: the trigger's subject → sources (a passive subject → targets, "by X" → sources), its
 object and "on" / "against" objects → targets; a noun's compound ("coalition airstrikes"),
 possessor ("their offensive") and "by" / "between" objects; a trigger with no subject of its
-own takes its governing verb's ("the SDF began their offensive"). AGREE and CONSULT are mutual:
-every party is a source. Phrases become actors through their mentions (api.llm.roles).
+own takes its governing verb's ("the SDF began their offensive"). An agreement's parties are
+all sources; talks with an initiator named ("Lindqvist will meet Huthi leaders") keep the
+other side as the target (the guide). Phrases become actors through their mentions
+(api.llm.roles).
 """
 
 from __future__ import annotations
@@ -65,6 +67,7 @@ INSTRUMENTS = frozenset(
 AID_WORDS = frozenset(
     {"aid", "food", "medicine", "humanitarian", "relief", "supply", "assistance", "fuel"}
 )
+GRACE_PERIODS = frozenset({"hour", "day", "week", "deadline"})
 _MUTUAL = frozenset({EventType.AGREE, EventType.CONSULT, EventType.COOPERATE})
 
 
@@ -152,12 +155,25 @@ def _readings(token: Token) -> tuple[Reading, ...]:
             for word in words:
                 if (lemma, word) in PHRASAL_VERBS:
                     return PHRASAL_VERBS[(lemma, word)]
+        if lemma == "give" and _gives_time(token):
+            return ((EventType.THREATEN, EventMode.ULTIMATUM),)  # "gave the rebels 72 hours"
         return VERBS.get(lemma, ())
     if token.pos_ in ("NOUN", "PROPN"):
         if lemma == "strike" and any(c.lemma_.casefold() in {"air", "drone"} for c in token.lefts):
             return NOUNS["airstrike"]
         return NOUNS.get(lemma, ())
     return ()
+
+
+def _gives_time(give: Token) -> bool:
+    """ "gave the rebels 72 hours to withdraw": time given to do something, not "the generator
+    gives us four hours"."""
+    periods = [c for c in give.children if c.lemma_.casefold() in GRACE_PERIODS]
+    return any(
+        c.pos_ == "VERB" and any(a.dep_ == "aux" and a.lower_ == "to" for a in c.children)
+        for holder in (give, *periods)
+        for c in holder.children
+    ) and bool(periods)
 
 
 def _not_an_event(token: Token, readings: tuple[Reading, ...]) -> bool:
@@ -338,7 +354,9 @@ def _fill_roles(candidate: EventCandidate) -> None:
         sources.extend(_inherited_subject(trigger))
     if not targets and candidate.event_type == EventType.ASSAULT:
         targets.extend(_victims(trigger))
-    if candidate.event_type in _MUTUAL:
+    # an agreement's parties are all sources; talks have an initiator when the text names one
+    # ("Lindqvist will meet Huthi leaders"), else every party is a source (the guide)
+    if candidate.event_type in _MUTUAL and (candidate.event_type == EventType.AGREE or not sources):
         sources.extend(targets)
         targets.clear()
 

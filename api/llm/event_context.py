@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from api.llm.event_candidates import EventCandidate
+from api.llm.event_candidates import CONSEQUENCE_VERBS, EventCandidate
 from api.llm.sentences import Sentence
 from schemas.extraction import EventMode, EventStatus, EventType
 
@@ -142,6 +142,9 @@ def dedupe(events: list[CodedEvent]) -> list[CodedEvent]:
             continue
         if same.sentence.number == event.sentence.number:
             same.sources += [s for s in event.sources if s not in same.sources]
-            same.targets += [t for t in event.targets if t not in same.targets + same.sources]
+            # "attacked an army post, killing several soldiers": the dead are the target's
+            casualties = event.candidate.trigger.lemma_.casefold() in CONSEQUENCE_VERBS
+            if not (casualties and same.targets):
+                same.targets += [t for t in event.targets if t not in same.targets + same.sources]
             same.mode = same.mode or event.mode
     return kept

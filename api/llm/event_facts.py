@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from api.llm.actor_words import PLACE_NOUNS
 from api.llm.nlp import PLACE_LABELS, ParsedSentence
 
 Token = Any
@@ -43,7 +44,11 @@ def places_in(sentence: ParsedSentence, trigger: Token | None = None) -> list[Pl
         after_preposition = (
             root.dep_ == "pobj" and root.head.lemma_.casefold() in PLACE_PREPOSITIONS
         )
-        placed = after_preposition or root.dep_ in ("compound", "poss", "dobj", "appos")
+        # "Syria's Raqa", "Sudan's capital" place; "Yemen's forces" only own
+        owner_of_place = root.dep_ == "poss" and (
+            root.head.pos_ == "PROPN" or root.head.lemma_.casefold() in {"capital", *PLACE_NOUNS}
+        )
+        placed = after_preposition or owner_of_place or root.dep_ in ("compound", "dobj", "appos")
         if not placed:
             continue
         seen.add(root.i)

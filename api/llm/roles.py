@@ -32,6 +32,7 @@ from api.llm.actor_words import (
 )
 from api.llm.alignment import find_mentions
 from api.llm.event_candidates import SPEECH_LEMMAS
+from api.llm.gazetteer import DEMONYMS
 from api.llm.nlp import ParsedSentence, set_off
 from schemas.extraction import ActorKind
 from schemas.text import name_key
@@ -169,6 +170,12 @@ class ActorIndex:
         if group_kind(phrase) is not None:
             owner = self._owner(phrase, sentence)
             return owner if owner is not None else self._group(phrase, sentence)
+        if phrase.lemma_.casefold() in FACILITIES:  # "a Malian army post": the Malian army
+            held_by = [c for c in phrase.children if c.dep_ == "compound" and group_kind(c)]
+            if held_by:
+                adjectives = [c for c in phrase.lefts if c.dep_ == "amod" and _names_the_group(c)]
+                name = " ".join(t.text for t in [*adjectives, held_by[0]])
+                return self._named(name, sentence, held_by[0])
         return None
 
     def _last_named_group(self, offset: int, head: str) -> ActorCandidate | None:
@@ -298,10 +305,10 @@ class ActorIndex:
             if holding:
                 return max(holding, key=lambda m: m.end - m.start).actor
             # "the Iran-backed Huthis": a modifier's name is not the phrase's actor
-            modifiers = [
+            modifiers = [  # "Iran-backed", not "Huthi" in "Huthi leaders"
                 (sentence.start_of(t), sentence.end_of(t))
                 for c in head.children
-                if c.dep_ == "amod"
+                if c.dep_ == "amod" and any("-" in t.text or t.text == "-" for t in c.subtree)
                 for t in c.subtree
             ]
             # ... unless the name runs on past it ("U.S.-led coalition advisers")
@@ -347,7 +354,7 @@ class ActorIndex:
         words = [
             c
             for c in phrase.lefts
-            if (c.dep_ == "compound" or (c.dep_ == "amod" and c.lower_ in GROUP_ADJECTIVES))
+            if (c.dep_ == "compound" or (c.dep_ == "amod" and _names_the_group(c)))
             and "-" not in c.text
         ]
         if not words:  # "the troops" after "Malian troops": that group
@@ -366,6 +373,18 @@ class ActorIndex:
         self.candidates.append(candidate)
         self._index(candidate, at)
         return candidate
+
+
+# What an armed group or a state holds: an attack on it is an attack on its holder.
+FACILITIES = frozenset(
+    {"post", "base", "position", "checkpoint", "convoy", "barracks", "outpost", "patrol",
+     "headquarters", "camp"}
+)  # fmt: skip
+
+
+def _names_the_group(adjective: Token) -> bool:
+    """ "federal troops", "Malian troops" (a nationality), not "several soldiers"."""
+    return adjective.lower_ in GROUP_ADJECTIVES or adjective.text in DEMONYMS
 
 
 def _reporter(phrase: Token) -> Token | None:

@@ -199,3 +199,51 @@ def test_a_province_the_recogniser_calls_a_person_is_a_place() -> None:
     tigray = [a for a in analysis.actors if a.name == "Tigray"]
     assert not tigray or tigray[0].kind != ActorKind.PERSON
     assert all("Tigray" not in (*e.sources, *e.targets) for e in analysis.events)
+
+
+def test_time_given_to_do_something_is_an_ultimatum_and_its_refusal_answers_it() -> None:
+    events = _events(
+        "Yemen's pro-government forces on Wednesday gave Huthi rebels 72 hours to withdraw from "
+        "the district, a military spokesman said. The Iran-backed Huthis rejected the ultimatum "
+        "on Wednesday night. The generator gives us four hours of power each day, a resident "
+        "said."
+    )
+    assert (EventType.THREATEN, ["pro-government forces"], ["Huthi rebels"]) in events
+    assert (EventType.REJECT, ["Huthi rebels"], ["pro-government forces"]) in events
+    assert [t for t, _, _ in events].count(EventType.THREATEN) == 1
+
+
+def test_a_passive_ultimatum_is_the_reporting_side_s() -> None:
+    events = _events(
+        "The Manbij Military Council said Islamic State fighters were given 48 hours to leave "
+        "the city with their weapons."
+    )
+    assert (EventType.THREATEN, ["Manbij Military Council"], ["Islamic State"]) in events
+
+
+def test_talks_with_an_initiator_and_an_agreement_of_parties() -> None:
+    events = _events(
+        "The UN envoy Hans Lindqvist said he would travel to Sanaa next week to meet Huthi "
+        "leaders. The Yemeni government and the Huthis agreed on Monday to exchange prisoners."
+    )
+    consult = next(e for e in events if e[0] == EventType.CONSULT)
+    assert consult[1] == ["Hans Lindqvist"] and consult[2] == ["Huthi"]  # the leaders' side
+    agree = next(e for e in events if e[0] == EventType.AGREE)
+    assert len(agree[1]) == 2 and agree[2] == []
+
+
+def test_an_attack_on_a_post_is_on_its_holder_and_the_dead_are_the_holder_s() -> None:
+    events = _events(
+        "Suspected jihadists attacked a Malian army post near the town of Ansongo on Monday, "
+        "killing several soldiers, military sources said."
+    )
+    assert (EventType.ASSAULT, ["jihadists"], ["Malian army"]) in events
+
+
+def test_a_description_coordinated_with_a_name_is_another_actor() -> None:
+    events = _events(
+        "The Syrian Democratic Forces attacked the town on Monday. Sporadic clashes between "
+        "Islamic State militants and U.S.-backed fighters broke out on Friday in the city."
+    )
+    clash = next(e for e in events if e[0] == EventType.ASSAULT and "Islamic State" in e[1])
+    assert clash[1] == ["Islamic State", "Syrian Democratic Forces"]
