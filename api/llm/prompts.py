@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -116,6 +117,13 @@ def load_prompt(prompt_id: str, version: str, *, prompts_dir: Path = PROMPTS_DIR
 def canonical_json(value: Any) -> str:
     """One spelling of a JSON value: sorted keys, no spaces, UTF-8 kept."""
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def schemas_sha256(models: Sequence[type[BaseModel]]) -> str:
+    """sha256 over the function schemas of several calls (a pipeline that asks in stages)."""
+    from instructor import generate_openai_schema  # heavy import, only when asked
+
+    return sha256_bytes(canonical_json([generate_openai_schema(m) for m in models]).encode())
 
 
 def schema_sha256(model: type[BaseModel]) -> str:

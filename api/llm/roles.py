@@ -77,13 +77,6 @@ class ActorIndex:
         self._mentions.sort(key=lambda m: (m.start, -m.end))
         self._starts = [m.start for m in self._mentions]
 
-    def mention_counts(self) -> dict[str, int]:
-        """How often the article mentions each actor."""
-        counts: dict[str, int] = {}
-        for mention in self._mentions:
-            counts[mention.actor.name] = counts.get(mention.actor.name, 0) + 1
-        return counts
-
     def _speaker_at(self, offset: int) -> ActorCandidate | None:
         for start, end, name in self.quote_speakers:
             if start <= offset < end:
@@ -389,13 +382,9 @@ def _names_the_group(adjective: Token) -> bool:
 
 def _reporter(phrase: Token) -> Token | None:
     """The subject of the speech verb whose clause holds the phrase."""
-    node = phrase
-    while node.head is not node:
-        node = node.head
-        if node.lemma_.casefold() in SPEECH_LEMMAS:
-            subjects = [c for c in node.children if c.dep_ == "nsubj"]
-            return subjects[0] if subjects else None
-    return None
+    verb = next((a for a in phrase.ancestors if a.lemma_.casefold() in SPEECH_LEMMAS), None)
+    subjects = [c for c in verb.children if c.dep_ == "nsubj"] if verb is not None else []
+    return subjects[0] if subjects else None
 
 
 def _says(phrase: Token) -> bool:

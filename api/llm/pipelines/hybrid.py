@@ -25,7 +25,7 @@ from api.llm.event_candidates import with_mode
 from api.llm.event_context import CodedEvent
 from api.llm.nlp import load_pipeline
 from api.llm.pipelines import ArticleChunk, Pipeline
-from api.llm.pipelines.staged import stage_schema_sha256
+from api.llm.prompts import schemas_sha256
 from schemas.decisions import NOT_AN_EVENT, EventChoices, event_choice_model
 from schemas.extraction import EVENT_TYPE_DEFINITIONS, ArticleExtraction, EventType
 
@@ -42,7 +42,7 @@ class HybridPipeline(Pipeline):
 
     @classmethod
     def schema_sha256(cls) -> str:
-        return stage_schema_sha256((EventChoices,))
+        return schemas_sha256((EventChoices,))
 
     def extract(self, chunk: ArticleChunk, calls: CallLog) -> ArticleExtraction:
         analysis = analyse(

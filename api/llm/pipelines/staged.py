@@ -24,7 +24,7 @@ from api.llm.actors import speakers_by_mention, speakers_by_pronoun
 from api.llm.calls import CallLog
 from api.llm.event_cues import event_sentences
 from api.llm.pipelines import ArticleChunk, Pipeline
-from api.llm.prompts import Prompt, canonical_json, sha256_bytes
+from api.llm.prompts import Prompt, schemas_sha256
 from api.llm.quotes_by_pattern import (
     TITLES,
     QuoteCandidate,
@@ -90,9 +90,7 @@ _KIND_MARKERS: dict[ActorKind, frozenset[str]] = {
 
 def stage_schema_sha256(schemas: Sequence[type[BaseModel]] = STAGE_SCHEMAS) -> str:
     """sha256 over the function schemas of every stage (the per-article enums narrow these)."""
-    from instructor import generate_openai_schema  # heavy import, only when asked
-
-    return sha256_bytes(canonical_json([generate_openai_schema(m) for m in schemas]).encode())
+    return schemas_sha256(schemas)
 
 
 class StagedPipeline(Pipeline):
