@@ -10,9 +10,14 @@ from __future__ import annotations
 
 from typing import Any
 
+import structlog
 from pydantic import BaseModel
-from sqlalchemy import delete, update
+from sqlalchemy import Engine, delete, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
 from sqlmodel import Session, SQLModel, col, select
+from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_random_exponential
 
 from api.llm.actors import cross_article_names
 from api.models import (
@@ -30,6 +35,8 @@ from api.models import (
 from schemas.contract import ExtractionOutcome, OutcomeStatus
 from schemas.grounded import GroundedActor, GroundedExtraction
 from schemas.text import name_key
+
+log = structlog.get_logger(__name__)
 
 
 def record_outcome(
@@ -55,6 +62,35 @@ def record_outcome(
     session.commit()
     session.refresh(job)
     return job
+
+
+# A write that lost a race or a lock (a unique key another job inserted first, a deadlock, a
+# serialization failure, SQLite's busy database, a dropped connection) succeeds when run again
+# in a fresh transaction; it must not end the job as failed.
+_TRANSIENT = (IntegrityError, OperationalError, InterfaceError)
+STORE_TRIES = 5
+
+
+def store_outcome(
+    engine: Engine, *, job_id: int, outcome: ExtractionOutcome, final: bool
+) -> ExtractionJob:
+    """`record_outcome` in its own session, run again (with jittered backoff) while the
+    database error is one a retry can fix; the last error is raised."""
+    for attempt in Retrying(
+        retry=retry_if_exception_type(_TRANSIENT),
+        stop=stop_after_attempt(STORE_TRIES),
+        wait=wait_random_exponential(multiplier=0.05, max=2.0),
+        before_sleep=lambda state: log.warning(
+            "storing_extraction_retried",
+            job_id=job_id,
+            attempt=state.attempt_number,
+            error=type(state.outcome.exception()).__name__ if state.outcome else None,
+        ),
+        reraise=True,
+    ):
+        with attempt, Session(engine) as session:
+            return record_outcome(session=session, job_id=job_id, outcome=outcome, final=final)
+    raise AssertionError("unreachable: tenacity reraises")
 
 
 def record_storage_failure(
@@ -184,6 +220,17 @@ def _insert_quotes(
 
 
 # ---- canonical actors across articles --------------------------------------------------------
+# Jobs that meet the same new actor at once each insert it: the database's own conflict
+# handling (INSERT ... ON CONFLICT DO NOTHING, on PostgreSQL and SQLite alike) lets the first
+# win and the others read its row, instead of a unique violation failing their extraction.
+
+
+def _insert_ignoring_conflict(
+    session: Session, table: type[SQLModel], key: str, **values: Any
+) -> None:
+    dialect = session.get_bind().dialect.name
+    insert: Any = {"postgresql": postgresql_insert, "sqlite": sqlite_insert}[dialect]
+    session.execute(insert(table).values(**values).on_conflict_do_nothing(index_elements=[key]))
 
 
 def _find_canonical(session: Session, key: str) -> CanonicalActor | None:
@@ -201,21 +248,30 @@ def _canonical_actor(session: Session, actor: GroundedActor) -> CanonicalActor:
     keys = [k for k in dict.fromkeys(name_key(n) for n in names) if k]
     found = next((c for c in (_find_canonical(session, k) for k in keys) if c), None)
     if found is None:
-        found = CanonicalActor(
+        canonical_key = name_key(canonical_name) or canonical_name.casefold()
+        _insert_ignoring_conflict(
+            session,
+            CanonicalActor,
+            "name_key",
             name=canonical_name,
-            name_key=name_key(canonical_name) or canonical_name.casefold(),
+            name_key=canonical_key,
             kind=actor.kind.value,
             country=actor.country,
+            created_at=utcnow(),
         )
-        session.add(found)
-        session.flush()
+        found = session.exec(
+            select(CanonicalActor).where(CanonicalActor.name_key == canonical_key)
+        ).one()
     assert found.id is not None
     for name in names:
         key = name_key(name)
-        if (
-            key
-            and session.exec(select(ActorAlias).where(ActorAlias.alias_key == key)).first() is None
-        ):
-            session.add(ActorAlias(canonical_actor_id=found.id, alias=name, alias_key=key))
-            session.flush()
+        if key:  # an alias another actor holds already stays with it
+            _insert_ignoring_conflict(
+                session,
+                ActorAlias,
+                "alias_key",
+                canonical_actor_id=found.id,
+                alias=name,
+                alias_key=key,
+            )
     return found

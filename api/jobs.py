@@ -24,7 +24,7 @@ from sqlmodel import Session
 
 from api import crud
 from api.config import Settings
-from api.extraction_store import record_outcome, record_storage_failure
+from api.extraction_store import record_storage_failure, store_outcome
 from api.models import Article, ExtractionJob, JobStatus, extraction_key
 from schemas.contract import (
     ArticleInput,
@@ -68,8 +68,7 @@ def run_try(ctx: JobContext, job_id: int, *, final: bool) -> JobStatus:
             log.exception("extractor_raised", job_id=job_id)
             outcome = _failed(ctx, f"{type(error).__name__}: {error}", started)
     try:
-        with Session(ctx.engine) as session:
-            job = record_outcome(session=session, job_id=job_id, outcome=outcome, final=final)
+        job = store_outcome(ctx.engine, job_id=job_id, outcome=outcome, final=final)
     except Exception as error:
         log.exception("storing_extraction_failed", job_id=job_id)
         with Session(ctx.engine) as session:

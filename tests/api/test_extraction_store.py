@@ -226,3 +226,49 @@ def test_event_filters(engine: Any, seed: Any, fake_extractor: Any) -> None:
 
     assert total(since=dt.date(2017, 10, 15)) == 3
     assert total(until=dt.date(2017, 10, 14)) == 1
+
+
+def test_concurrent_jobs_sharing_new_actors_all_succeed(
+    engine: Any, settings: Any, seed: Any, fake_extractor: Any
+) -> None:
+    """8 articles meeting the same 7 new actors, stored 4 at a time: the canonical actors and
+    aliases are inserted once (ON CONFLICT), and no job fails on a unique key (issue 8)."""
+    from concurrent.futures import ThreadPoolExecutor
+    from threading import Barrier
+
+    from api.jobs import JobContext, run_job
+
+    articles, concurrency = 8, 4
+    barrier = Barrier(concurrency)
+
+    class InStep:  # every store of a round starts at once: the race, every time
+        provenance = fake_extractor.provenance
+
+        def extract(self, article: ArticleInput) -> ExtractionOutcome:
+            outcome = fake_extractor.extract(article)
+            barrier.wait(timeout=30)
+            return outcome
+
+    ctx = JobContext(engine=engine, extractor=InStep(), settings=settings)
+    job_ids = []
+    with Session(engine) as session:
+        for n in range(articles):
+            text = f"{seed.text}\n\nReport {n} on the same fighting."
+            article, _ = crud.get_or_create_article(session=session, text=text)
+            job, _ = crud.get_or_create_job(
+                session=session, article=article, provenance=fake_extractor.provenance
+            )
+            job_ids.append(job.id)
+    with ThreadPoolExecutor(concurrency) as pool:
+        statuses = list(
+            pool.map(lambda job_id: run_job(ctx, job_id, sleep=lambda _s: None), job_ids)
+        )
+    with Session(engine) as session:
+        jobs = session.exec(select(ExtractionJob)).all()
+        errors = [job.error for job in jobs if job.error]
+        assert statuses == [JobStatus.SUCCEEDED] * articles, errors
+        assert all(job.job_attempts == 1 for job in jobs)
+        assert _count(session, CanonicalActor) == 7
+        assert _count(session, ArticleActor) == 7 * articles
+        keys = session.exec(select(ActorAlias.alias_key)).all()
+        assert len(keys) == len(set(keys))
