@@ -26,12 +26,13 @@ from api.llm.event_context import (
     target_referenced_events,
 )
 from api.llm.gazetteer import Gazetteer
+from api.llm.injection import Passage, inside, instruction_passages, paragraphs_hidden_from_v3
 from api.llm.locations import article_countries
 from api.llm.nlp import ParsedSentence, parse_sentences
 from api.llm.places import Places
 from api.llm.quotes_by_pattern import QuoteCandidate, find_quote_candidates, quote_fields
 from api.llm.roles import ActorIndex
-from api.llm.sentences import Sentence, instruction_paragraphs, split_sentences
+from api.llm.sentences import Sentence, split_sentences
 from schemas.extraction import ActorKind, EventMode, EventStatus, EventType
 from schemas.text import name_key, shorten
 
@@ -44,7 +45,8 @@ PARTISAN_KINDS = frozenset(
 @dataclass
 class Analysis:
     text: str
-    sentences: list[Sentence]
+    sentences: list[Sentence]  # what the model is shown (paragraphs_hidden_from_v3 left out)
+    passages: list[Passage]  # addressed to a model: nothing in them is coded
     parsed: list[ParsedSentence]
     index: ActorIndex
     quotes: list[QuoteCandidate]
@@ -65,15 +67,15 @@ def analyse(
     dateline: str | None = None,
 ) -> Analysis:
     sentences = split_sentences(text)
-    injected = instruction_paragraphs(sentences)
-    sentences = [s for s in sentences if s.paragraph not in injected]
-    parsed = parse_sentences(sentences, nlp)
+    passages = instruction_passages(text, sentences)
+    hidden = paragraphs_hidden_from_v3(sentences)
+    sentences = [s for s in sentences if s.paragraph not in hidden]
+    coded = [s for s in sentences if not inside(s.start, s.end, passages)]
+    parsed = parse_sentences(coded, nlp)
     countries = article_countries(text, dateline, gazetteer) if gazetteer else ()
     places = Places(gazetteer, countries, aliases)
     candidates = find_actor_candidates(parsed, text, aliases, places.is_place)
-    quotes = [
-        q for q in find_quote_candidates(text, sentences) if q.sentence.paragraph not in injected
-    ]
+    quotes = find_quote_candidates(text, coded)
     candidates += speakers_named(quotes, candidates, aliases)
     index = ActorIndex(candidates, text)
     actors = [_named(c) for c in candidates]
@@ -93,6 +95,7 @@ def analyse(
     return Analysis(
         text=text,
         sentences=sentences,
+        passages=passages,
         parsed=parsed,
         index=index,
         quotes=quotes,

@@ -1,15 +1,17 @@
 """Enrichment: what the rules add to a model's answer, in this order —
 
-1. alignment: offsets and an alignment status for every span (api.llm.alignment);
+1. alignment: offsets and an alignment status for every span (api.llm.alignment), then
+   nothing kept that comes from a passage addressed to a model (api.llm.injection);
 2. actors: merged within the article, references rewritten, canonical names (api.llm.actors);
 3. dates: each event's time expression resolved against the article's date (api.llm.dates);
 4. locations: each event's place resolved offline against GeoNames, in the article's
    countries (api.llm.locations);
 5. ACLED: the event type and sub-event type from PLOVER type + mode (schemas.acled).
 
-Alignment comes first because every later step works on the grounded extraction; actors come
-before dates and places because those never depend on who acted. Each step is a function of a
-grounded extraction and the article, so each is tested on its own.
+Alignment comes first because every later step works on the grounded extraction; what an
+instruction passage put in goes before actors are merged, so none of it joins a real actor;
+actors come before dates and places because those never depend on who acted. Each step is a
+function of a grounded extraction and the article, so each is tested on its own.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from api.llm.actors import AliasTable, resolve_actors
 from api.llm.alignment import align_extraction
 from api.llm.dates import resolve_date
 from api.llm.gazetteer import Gazetteer
+from api.llm.injection import drop_instructed
 from api.llm.locations import article_countries, locate
 from schemas.acled import acled_category
 from schemas.extraction import ArticleExtraction, Location
@@ -105,8 +108,9 @@ STEPS: tuple[Step, ...] = (resolve_actors_step, resolve_dates, resolve_locations
 
 
 def enrich(extraction: ArticleExtraction, article: ArticleContext) -> GroundedExtraction:
-    """Align the answer to the article, then run every step in order."""
-    grounded = align_extraction(extraction, article.text)
+    """Align the answer to the article, drop what instructions in it put there, then run
+    every step in order."""
+    grounded = drop_instructed(align_extraction(extraction, article.text), article.text)
     for step in STEPS:
         grounded = step(grounded, article)
     return grounded

@@ -4,7 +4,8 @@ what they cannot, as one small constrained choice.
 Stage 0, no model (api.llm.coding): spaCy's parse and entities over our sentences, actors
 from entities, appositions and titles, event candidates from a PLOVER lexicon of predicates
 with roles from the parse, dates, places (GeoNames), fatalities, status, quotes by pattern
-with their speakers by parse, mention and pronoun.
+with their speakers by parse, mention and pronoun; none from a passage addressed to a model
+(api.llm.injection).
 Then one question, skipped when the rules left nothing open: the type of each event whose
 word has several readings ("seized": COERCE or ASSAULT), and whether an event no actor is
 named for is one at all — its readings or NONE. The answer is an enum per candidate that the

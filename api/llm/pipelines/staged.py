@@ -1,7 +1,8 @@
 """The staged pipeline (prompt v2): small questions a small model answers well.
 
 Stage 0 (no model): sentences with offsets, quoted spans and indirect-speech clauses with
-their cue and speaker mention (api.llm.sentences, api.llm.quotes_by_pattern).
+their cue and speaker mention (api.llm.sentences, api.llm.quotes_by_pattern), none from a
+passage addressed to a model (api.llm.injection).
 Stage 1: the actors. Stage 2: the events, each naming its sentence by number (the evidence is
 that sentence, so it is verbatim by construction). Stage 3: the speaker of each quotation whose
 mention does not already name an actor ("he", "a military spokesman").
@@ -23,6 +24,7 @@ from pydantic import BaseModel
 from api.llm.actors import speakers_by_mention, speakers_by_pronoun
 from api.llm.calls import CallLog
 from api.llm.event_cues import event_sentences
+from api.llm.injection import inside, instruction_passages
 from api.llm.pipelines import ArticleChunk, Pipeline
 from api.llm.prompts import Prompt, schemas_sha256
 from api.llm.quotes_by_pattern import (
@@ -104,7 +106,10 @@ class StagedPipeline(Pipeline):
     def extract(self, chunk: ArticleChunk, calls: CallLog) -> ArticleExtraction:
         text = chunk.text
         sentences = split_sentences(text)
-        candidates = find_quote_candidates(text, sentences)
+        # the whole article is shown as data; nothing addressed to a model is asked about
+        passages = instruction_passages(text, sentences)
+        coded = [s for s in sentences if not inside(s.start, s.end, passages)]
+        candidates = find_quote_candidates(text, coded)
         system = self.prompt.render_block(
             "system",
             title=chunk.title,
@@ -118,13 +123,13 @@ class StagedPipeline(Pipeline):
             return self.caller.ask(messages, response_model, context, calls)
 
         actors_answer = ask(
-            self.prompt.render_block("actors", names=names_in_text(sentences)), ActorsAnswer
+            self.prompt.render_block("actors", names=names_in_text(coded)), ActorsAnswer
         )
         actors = clean_actors(actors_answer.actors, text)
         actors += actors_by_pattern(text, candidates, actors)
         names = [a.name for a in actors]
 
-        asked = event_sentences(sentences)[:MAX_STAGE_EVENTS]
+        asked = event_sentences(coded)[:MAX_STAGE_EVENTS]
         events: list[dict[str, Any]] = []
         if asked:
             events_answer = ask(
