@@ -6,7 +6,8 @@
 - `DBOSJobQueue` runs `run_job`'s tries as durable DBOS steps of a workflow whose id is the
   job's workflow id (the extraction key; `key.N` for the N-th re-run), so enqueueing the same
   job twice runs it once, the queue's concurrency and rate limit hold across every process that
-  shares the DBOS system database, and a crashed worker's job is recovered.
+  shares the DBOS system database, and a dead worker's jobs are taken over by a live one
+  through its lease (api/workers.py); a try whose answer is already stored is not run again.
 - `InlineJobQueue` runs jobs in the calling thread: the CLI's `extract`/`ingest`, and tests.
 """
 
@@ -26,6 +27,7 @@ from api import crud
 from api.config import Settings
 from api.extraction_store import record_storage_failure, store_outcome
 from api.models import Article, ExtractionJob, JobStatus, extraction_key
+from api.workers import InFlight, WorkerLease, default_executor_id
 from schemas.contract import (
     ArticleInput,
     ExtractionOutcome,
@@ -37,6 +39,7 @@ from schemas.contract import (
 log = structlog.get_logger(__name__)
 
 QUEUE_NAME = "wirecoder_extractions"
+WORKFLOW_VERSION = "extract_article-1"  # DBOS application version (see DBOSJobQueue.start)
 DBOS_APP_NAME = "wirecoder"
 RETRY_BACKOFF_S = 2.0  # before job-level try n+1: RETRY_BACKOFF_S * n
 
@@ -50,8 +53,15 @@ class JobContext:
     settings: Settings
 
 
-def run_try(ctx: JobContext, job_id: int, *, final: bool) -> JobStatus:
-    """One job-level try: call the extractor once, store what came back."""
+def run_try(
+    ctx: JobContext, job_id: int, *, final: bool, workflow_id: str | None = None
+) -> JobStatus:
+    """One job-level try: call the extractor once, store what came back. A try whose request
+    already has its answer returns the stored status (`answered_status`)."""
+    answered = answered_status(ctx.engine, job_id, workflow_id)
+    if answered is not None:
+        log.info("extraction_try_skipped", job_id=job_id, status=answered, reason="answered")
+        return answered
     with Session(ctx.engine) as session:
         job = crud.mark_job_running(session=session, job_id=job_id)
         article = session.get_one(Article, job.article_id)
@@ -87,6 +97,21 @@ def run_try(ctx: JobContext, job_id: int, *, final: bool) -> JobStatus:
         latency_ms=outcome.latency_ms,
     )
     return JobStatus(job.status)
+
+
+def answered_status(engine: Engine, job_id: int, workflow_id: str | None) -> JobStatus | None:
+    """The stored status if the request this try belongs to was already answered, else None.
+
+    A worker killed after storing a try's answer and before DBOS recorded the step runs that
+    step again on recovery: it must not extract twice. Jobs are queued unfinished, so a
+    finished one was answered; a job whose workflow id moved on to a re-run (which needs a
+    finished job) answered this older request too, and the re-run is its own workflow's."""
+    with Session(engine) as session:
+        job = session.get_one(ExtractionJob, job_id)
+    status = JobStatus(job.status)
+    if status.finished or (workflow_id is not None and job.workflow_id != workflow_id):
+        return status
+    return None
 
 
 def _failed(ctx: JobContext, error: str, started: float) -> ExtractionOutcome:
@@ -178,6 +203,7 @@ class InlineJobQueue:
 
 
 _dbos_context: JobContext | None = None  # read by the workflow; DBOS is one per process
+_tries_in_flight = InFlight()  # a clean shutdown waits for these before handing its lease on
 _workflow_lock = threading.Lock()
 _workflow: Callable[[int], str] | None = None
 
@@ -190,9 +216,10 @@ def _extraction_workflow() -> Callable[[int], str]:
             return _workflow
         from dbos import DBOS
 
-        def extraction_try(job_id: int, final: bool) -> str:
+        def extraction_try(job_id: int, final: bool, workflow_id: str | None) -> str:
             assert _dbos_context is not None, "DBOSJobQueue.start() sets the job context"
-            return run_try(_dbos_context, job_id, final=final).value
+            with _tries_in_flight.track():
+                return run_try(_dbos_context, job_id, final=final, workflow_id=workflow_id).value
 
         @DBOS.workflow(name="wirecoder.extract_article")
         def extract_article(job_id: int) -> str:
@@ -200,7 +227,9 @@ def _extraction_workflow() -> Callable[[int], str]:
 
             def attempt(number: int, final: bool) -> str:
                 name = f"extraction_try_{number}"
-                return DBOS.run_step({"name": name}, extraction_try, job_id, final)
+                return DBOS.run_step(
+                    {"name": name}, extraction_try, job_id, final, DBOS.workflow_id
+                )
 
             return run_tries(max_tries(_dbos_context.settings), attempt, DBOS.sleep).value
 
@@ -210,15 +239,18 @@ def _extraction_workflow() -> Callable[[int], str]:
 
 class DBOSJobQueue:
     """The DBOS Transact queue. `work=True` makes this process dequeue and run jobs (the API
-    in the embedded default, `wirecoder worker`); `work=False` only enqueues."""
+    in the embedded default, `wirecoder worker`) and hold a worker lease (api/workers.py:
+    a dead worker's jobs are taken over by a live one); `work=False` only enqueues. Every
+    process runs under its own executor id unless `executor_id` is given."""
 
     name = "dbos"
 
     def __init__(self, ctx: JobContext, *, work: bool, executor_id: str | None = None) -> None:
         self.ctx = ctx
         self.work = work
-        self.executor_id = executor_id
+        self.executor_id = executor_id or default_executor_id()
         self._queue: Any = None
+        self._lease: WorkerLease | None = None
 
     def start(self) -> None:
         global _dbos_context
@@ -235,23 +267,47 @@ class DBOSJobQueue:
             "name": DBOS_APP_NAME,
             "system_database_url": url,
             "log_level": "WARNING",
+            "executor_id": self.executor_id,
+            # DBOS only dequeues and recovers workflows of its own application version, which
+            # by default hashes the workflow's source: a release that touched this module
+            # would strand every job queued before it. The workflow's steps keep their names
+            # and order across releases, so one fixed version is safe; bump it only if not.
+            "application_version": WORKFLOW_VERSION,
         }
-        if self.executor_id:
-            config["executor_id"] = self.executor_id
-        DBOS(config=config)
-        if not self.work:
-            DBOS.listen_queues([])
-        DBOS.launch()
-        self._queue = DBOS.register_queue(
-            QUEUE_NAME,
-            global_concurrency=max(1, settings.queue_concurrency),
-            limiter={"limit": settings.queue_rate_limit, "period": settings.queue_rate_period_s},
-            polling_interval_sec=0.5,
-            on_conflict="always_update",  # the settings of the latest process to start win
-        )
+        if self.work:
+            self._lease = WorkerLease(
+                self.ctx.engine,
+                self.executor_id,
+                heartbeat_s=settings.worker_heartbeat_s,
+                lease_s=settings.worker_lease_s,
+                recover=_recover_executor,
+            )
+            self._lease.start()  # before DBOS.launch() dequeues: a job it runs has a lease
+        try:
+            DBOS(config=config)
+            if not self.work:
+                DBOS.listen_queues([])
+            DBOS.launch()
+            self._queue = DBOS.register_queue(
+                QUEUE_NAME,
+                global_concurrency=max(1, settings.queue_concurrency),
+                limiter={
+                    "limit": settings.queue_rate_limit,
+                    "period": settings.queue_rate_period_s,
+                },
+                polling_interval_sec=0.5,
+                on_conflict="always_update",  # the settings of the latest process to start win
+            )
+        except BaseException:
+            if self._lease is not None:
+                self._lease.stop(expire=True)
+            raise
+        if self._lease is not None:
+            self._lease.start_taking_over()
         log.info(
             "job_queue_started",
             queue=QUEUE_NAME,
+            executor_id=self.executor_id,
             working=self.work,
             concurrency=settings.queue_concurrency,
             rate_limit=f"{settings.queue_rate_limit}/{settings.queue_rate_period_s}s",
@@ -268,18 +324,24 @@ class DBOSJobQueue:
         global _dbos_context
         from dbos import DBOS
 
-        DBOS.destroy(workflow_completion_timeout_sec=0)
+        if self._lease is not None:
+            self._lease.stop_taking_over()
+        DBOS.destroy(workflow_completion_timeout_sec=0)  # dequeues no more; running tries go on
+        if self._lease is not None:
+            # Handing the lease on while a try still runs would let another worker start it
+            # again; a try that outlasts the wait keeps the lease beating until this process
+            # exits, and then it expires.
+            if _tries_in_flight.wait_idle(self.ctx.settings.worker_lease_s):
+                self._lease.stop(expire=True)
+            else:
+                log.warning("worker_stopped_with_tries_running", executor_id=self.executor_id)
+            self._lease = None
         _dbos_context = None
 
 
-def wait_for_job(
-    engine: Engine, job_id: int, timeout_s: float, poll_s: float = 0.1
-) -> ExtractionJob:
-    """The job once finished, or as it stands when `timeout_s` runs out."""
-    deadline = time.monotonic() + timeout_s
-    while True:
-        with Session(engine) as session:
-            job = session.get_one(ExtractionJob, job_id)
-        if JobStatus(job.status).finished or time.monotonic() >= deadline:
-            return job
-        time.sleep(min(poll_s, max(0.0, deadline - time.monotonic())))
+def _recover_executor(executor_id: str) -> int:
+    """DBOS puts the executor's pending workflows back on their queue (a dequeue then admits
+    exactly one runner); it has no public call for this in dbos 3.4."""
+    from dbos import DBOS
+
+    return len(DBOS._recover_pending_workflows([executor_id]))
