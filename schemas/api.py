@@ -6,6 +6,7 @@ Examples are drawn from seed article 004 (AFP, Raqa, 17 October 2017).
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Annotated, Any, Generic, TypeVar
 
 from pydantic import (
@@ -14,6 +15,8 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    UrlConstraints,
+    ValidationInfo,
     field_validator,
 )
 from sqlmodel import SQLModel
@@ -21,6 +24,7 @@ from sqlmodel import SQLModel
 from schemas.contract import PromptRef
 from schemas.extraction import ActorFields, EventFields, QuoteFields
 from schemas.grounded import ActorGrounding, EventGrounding, QuoteGrounding
+from schemas.text import clean_line, clean_submitted, has_content
 
 T = TypeVar("T")
 
@@ -36,6 +40,7 @@ EXAMPLE_TEXT = (
 )
 # days a published_at may lie ahead of UTC today (time zones ahead of UTC)
 PUBLISHED_AT_SLACK_DAYS = 1
+URL_MAX_CHARS = 2083  # the longest URL browsers have accepted
 
 
 def _utc(value: Any) -> Any:
@@ -48,8 +53,22 @@ def _utc(value: Any) -> Any:
 UtcDatetime = Annotated[dt.datetime, BeforeValidator(_utc)]
 
 
+_NUMBER = re.compile(r"\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*")
+
+
+def _not_a_number(value: Any) -> Any:
+    """pydantic would read a number as a Unix timestamp; the API writes dates YYYY-MM-DD."""
+    if isinstance(value, int | float) or (isinstance(value, str) and _NUMBER.fullmatch(value)):
+        raise ValueError("a date is written YYYY-MM-DD, not as a number")
+    return value
+
+
+IsoDate = Annotated[dt.date, BeforeValidator(_not_a_number)]
+
+
 def _date_of(value: Any) -> Any:
     """Accept a full timestamp for published_at and keep its date."""
+    value = _not_a_number(value)
     if isinstance(value, dt.datetime):
         return value.date()
     if isinstance(value, str) and len(value) > 10 and value[10] in "T ":
@@ -83,11 +102,12 @@ class ArticleIn(BaseModel):
     )
 
     text: str = Field(
-        description="The article's full text. Normalised (NFC, whitespace) before it is "
-        "stored, hashed and offset into. Must not be empty."
+        description="The article's full text. Control characters are removed and a lone "
+        "surrogate is refused; the text is then normalised (NFC, whitespace) before it is "
+        "stored, hashed and offset into. Must have a visible character."
     )
     title: str | None = Field(default=None, max_length=500)
-    url: AnyHttpUrl | None = None
+    url: Annotated[AnyHttpUrl, UrlConstraints(max_length=URL_MAX_CHARS)] | None = None
     source: str | None = Field(default=None, max_length=200, description="e.g. AFP, Reuters")
     published_at: Annotated[dt.date | None, BeforeValidator(_date_of)] = Field(
         default=None,
@@ -100,10 +120,23 @@ class ArticleIn(BaseModel):
 
     @field_validator("text")
     @classmethod
-    def _not_blank(cls, text: str) -> str:
-        if not text.strip():
-            raise ValueError("text is empty or only whitespace: send the article's text")
+    def _clean_text(cls, text: str) -> str:
+        """schemas.text.clean_submitted's rule; a text without content is refused."""
+        text = clean_submitted(text, field="text")
+        if not has_content(text):
+            raise ValueError(
+                "text is empty or only whitespace, zero-width or control characters: "
+                "send the article's text"
+            )
         return text
+
+    @field_validator("title", "source", "dateline")
+    @classmethod
+    def _clean_line(cls, value: str | None, info: ValidationInfo) -> str | None:
+        """One line (schemas.text.clean_line); a value without content counts as absent."""
+        if value is None:
+            return None
+        return clean_line(value, field=str(info.field_name)) or None
 
     @field_validator("published_at")
     @classmethod
@@ -173,7 +206,10 @@ class JobPublic(JobSummary):
     completion_tokens: int
     total_tokens: int
     latency_ms: int
-    raw_outputs: list[str] = Field(description="Every raw model answer, in order.")
+    raw_outputs: list[str] | None = Field(
+        description="Every raw model answer, in order; null unless the caller's API key has "
+        "the admin scope."
+    )
     created_at: UtcDatetime
     started_at: UtcDatetime | None
 

@@ -41,6 +41,53 @@ def normalize_article_text(text: str) -> str:
     return _BLANK_LINES.sub("\n\n", "\n".join(lines)).strip()
 
 
+# ---- what a client may send -----------------------------------------------------------------
+
+# VT, FF, NEL, LINE SEPARATOR and PARAGRAPH SEPARATOR end a line where they occur.
+_LINE_BREAKS = re.compile(r"[\x0b\x0c\x85\u2028\u2029]")
+# The other control characters (C0 but tab, newline and CR; DEL; C1) are no part of any text,
+# and PostgreSQL refuses NUL in a text column.
+_CONTROLS = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x84\x86-\x9f]")
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+_ANY_WHITESPACE = re.compile(r"\s+")
+
+
+def clean_submitted(value: str, *, field: str) -> str:
+    """The rule for every string a client sends that is stored or searched for (an article's
+    text, title, source and dateline; the browse filters):
+
+    - a lone surrogate (U+D800..U+DFFF, as JSON's "\\ud800" gives) is refused with a
+      ValueError naming `field`: it is not a character and cannot be stored as UTF-8;
+    - VT, FF, NEL, U+2028 and U+2029 become newlines;
+    - every other control character (NUL and the rest of C0 but tab, newline and CR; DEL; C1)
+      is removed.
+
+    Zero-width and other format characters (U+200B..U+200D, U+2060, U+FEFF, bidi marks) are
+    kept, since ZWJ and ZWNJ belong to the spelling of some scripts, but they are not content:
+    see `has_content`. The article text is then normalised by `normalize_article_text`.
+    """
+    surrogate = _SURROGATE.search(value)
+    if surrogate:
+        raise ValueError(
+            f"{field} has a lone surrogate (U+{ord(surrogate.group()):04X}) at character "
+            f"{surrogate.start()}: send valid Unicode"
+        )
+    return _CONTROLS.sub("", _LINE_BREAKS.sub("\n", value))
+
+
+def clean_line(value: str, *, field: str) -> str:
+    """`clean_submitted` for one-line fields (title, source, dateline, filters): any run of
+    whitespace becomes one space, the ends are trimmed, and a value without content is ""."""
+    line = _ANY_WHITESPACE.sub(" ", clean_submitted(value, field=field)).strip()
+    return line if has_content(line) else ""
+
+
+def has_content(text: str) -> bool:
+    """True when `text` has a letter, digit, mark, punctuation or symbol: something other than
+    whitespace, zero-width, format, control or unassigned characters."""
+    return any(unicodedata.category(ch)[0] not in "CZ" for ch in text)
+
+
 def content_hash(normalized_text: str) -> str:
     return hashlib.sha256(normalized_text.encode("utf-8")).hexdigest()
 

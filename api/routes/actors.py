@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from api import browse, presenters
-from api.deps import PaginationDep, SessionDep
+from api.deps import SEARCH_MAX_CHARS, PaginationDep, SearchTerm, SessionDep
 from schemas.api import CanonicalActorPublic, Page
 from schemas.extraction import ActorKind
 
@@ -18,7 +18,10 @@ router = APIRouter(prefix="/v1/actors", tags=["actors"])
 def list_actors(
     session: SessionDep,
     page: PaginationDep,
-    name: Annotated[str | None, Query(description="A name or any alias (SDF, ISIS)")] = None,
+    name: Annotated[
+        SearchTerm,
+        Query(max_length=SEARCH_MAX_CHARS, description="A name or any alias (SDF, ISIS)"),
+    ] = None,
     kind: ActorKind | None = None,
 ) -> Page[CanonicalActorPublic]:
     """Canonical actors with their aliases and how many articles, events and quotes of the

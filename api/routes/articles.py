@@ -2,21 +2,28 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Query, Response, status
+from fastapi import APIRouter, Depends, HTTPException, Query, Response, status
+from fastapi.concurrency import run_in_threadpool
+from sqlalchemy import Engine
+from sqlmodel import Session
 
 from api import crud, presenters
+from api.auth import limit_reruns
+from api.config import Settings
 from api.deps import (
     EngineDep,
     ExtractorDep,
+    IdPath,
     JobQueueDep,
+    JobWaiterDep,
     PaginationDep,
     SessionDep,
     SettingsDep,
     get_article_or_404,
 )
-from api.jobs import wait_for_job
+from api.job_waiter import JobWaiter
 from api.models import Article, ExtractionJob, JobStatus
 from api.service import ArticleTooLong, check_length, rerun_article, submit_article
 from schemas.api import (
@@ -36,10 +43,14 @@ WaitQuery = Annotated[
     Query(
         ge=0,
         le=600,
-        description="Seconds to wait for the extraction; when it finishes in time the answer "
-        "is 200 with the extraction, else 202 as without wait.",
+        description="Seconds to wait for the extraction (at most WIRECODER_MAX_WAIT_S); when "
+        "it finishes in time the answer is 200 with the extraction, else 202 as without wait. "
+        "A waiting request holds no server thread.",
     ),
 ]
+WAITED: dict[int | str, dict[str, Any]] = {
+    200: {"model": ArticleSubmitted, "description": "With ?wait: the extraction finished in time."}
+}
 
 
 def _check_length(article: ArticleIn, settings: SettingsDep, where: str = "text") -> None:
@@ -51,71 +62,77 @@ def _check_length(article: ArticleIn, settings: SettingsDep, where: str = "text"
         ) from None
 
 
-def _respond(
-    response: Response,
-    session: SessionDep,
-    engine: EngineDep,
-    article: Article,
-    created: bool,
-    job: ExtractionJob,
-    wait: float | None,
-) -> ArticleSubmitted:
-    """202 and the job; with `wait`, 200 and the extraction when the job finishes in time."""
-    assert article.id is not None and job.id is not None
-    response.headers["Location"] = presenters.job_url(job.id)
-    response.status_code = status.HTTP_202_ACCEPTED
-    extraction = None
-    if wait is not None:
-        job = wait_for_job(engine, job.id, wait)
-        if JobStatus(job.status).finished:
-            response.status_code = status.HTTP_200_OK
-            if job.status == JobStatus.SUCCEEDED:
-                extraction = presenters.extraction_public(
-                    crud.extraction_rows(session=session, job=job)
-                )
+def _submitted(article: Article, created: bool, job: ExtractionJob) -> ArticleSubmitted:
+    assert article.id is not None
     return ArticleSubmitted(
-        article_id=article.id,
-        article_created=created,
-        job=presenters.job_ref(job),
-        extraction=extraction,
+        article_id=article.id, article_created=created, job=presenters.job_ref(job)
     )
 
 
+def _as_it_stands(engine: Engine, submitted: ArticleSubmitted) -> ArticleSubmitted:
+    """The job read again, with its extraction when it succeeded (blocking)."""
+    with Session(engine) as session:
+        job = session.get_one(ExtractionJob, submitted.job.id)
+        extraction = None
+        if job.status == JobStatus.SUCCEEDED:
+            extraction = presenters.extraction_public(
+                crud.extraction_rows(session=session, job=job)
+            )
+        return submitted.model_copy(
+            update={"job": presenters.job_ref(job), "extraction": extraction}
+        )
+
+
+async def _respond(
+    response: Response,
+    engine: Engine,
+    waiter: JobWaiter,
+    settings: Settings,
+    submitted: ArticleSubmitted,
+    wait: float | None,
+) -> ArticleSubmitted:
+    """202 and the job; with `wait`, 200 and the extraction when the job finishes in time.
+    The wait is on the event loop (api.job_waiter), the reads in the threadpool."""
+    response.headers["Location"] = presenters.job_url(submitted.job.id)
+    response.status_code = status.HTTP_202_ACCEPTED
+    if wait is None:
+        return submitted
+    if not JobStatus(submitted.job.status).finished:
+        await waiter.wait(submitted.job.id, min(wait, settings.max_wait_s))
+    answer = await run_in_threadpool(_as_it_stands, engine, submitted)
+    if JobStatus(answer.job.status).finished:
+        response.status_code = status.HTTP_200_OK
+    return answer
+
+
 @router.post(
-    "",
-    status_code=status.HTTP_202_ACCEPTED,
-    response_model=ArticleSubmitted,
-    responses={
-        200: {"description": "With ?wait: the extraction finished in time."},
-        400: {"description": "The body is not valid JSON."},
-        413: {"description": "The text is longer than the configured limit."},
-        422: {"description": "A field is missing or wrong (empty text, future date, ...)."},
-    },
+    "", status_code=status.HTTP_202_ACCEPTED, response_model=ArticleSubmitted, responses=WAITED
 )
-def submit(
+async def submit(
     article_in: ArticleIn,
     response: Response,
-    session: SessionDep,
     engine: EngineDep,
     settings: SettingsDep,
     extractor: ExtractorDep,
     queue: JobQueueDep,
+    waiter: JobWaiterDep,
     wait: WaitQuery = None,
 ) -> ArticleSubmitted:
     """Store an article and queue its extraction; the job's URL is in the Location header."""
     _check_length(article_in, settings)
-    done = submit_article(
-        session=session, queue=queue, provenance=extractor.provenance, article_in=article_in
-    )
-    return _respond(response, session, engine, done.article, done.article_created, done.job, wait)
+
+    def store() -> ArticleSubmitted:
+        with Session(engine) as session:
+            done = submit_article(
+                session=session, queue=queue, provenance=extractor.provenance, article_in=article_in
+            )
+            return _submitted(done.article, done.article_created, done.job)
+
+    submitted = await run_in_threadpool(store)
+    return await _respond(response, engine, waiter, settings, submitted, wait)
 
 
-@router.post(
-    "/batch",
-    status_code=status.HTTP_202_ACCEPTED,
-    response_model=ArticleBatchSubmitted,
-    responses={413: {"description": "An article's text is longer than the limit."}},
-)
+@router.post("/batch", status_code=status.HTTP_202_ACCEPTED, response_model=ArticleBatchSubmitted)
 def submit_batch(
     batch: ArticleBatchIn,
     session: SessionDep,
@@ -131,14 +148,7 @@ def submit_batch(
         done = submit_article(
             session=session, queue=queue, provenance=extractor.provenance, article_in=article_in
         )
-        assert done.article.id is not None
-        items.append(
-            ArticleSubmitted(
-                article_id=done.article.id,
-                article_created=done.article_created,
-                job=presenters.job_ref(done.job),
-            )
-        )
+        items.append(_submitted(done.article, done.article_created, done.job))
     return ArticleBatchSubmitted(items=items)
 
 
@@ -149,8 +159,8 @@ def list_articles(session: SessionDep, page: PaginationDep) -> Page[ArticleSumma
     return page.of([presenters.article_summary(a) for a in rows], total)
 
 
-@router.get("/{article_id}", response_model=ArticlePublic, responses={404: {}})
-def read_article(article_id: int, session: SessionDep) -> ArticlePublic:
+@router.get("/{article_id}", response_model=ArticlePublic)
+def read_article(article_id: IdPath, session: SessionDep) -> ArticlePublic:
     """An article with its current extraction and every extraction job."""
     article = get_article_or_404(session, article_id)
     return presenters.article_public(article, *crud.article_rows(session=session, article=article))
@@ -159,22 +169,30 @@ def read_article(article_id: int, session: SessionDep) -> ArticlePublic:
 @router.post(
     "/{article_id}/extract",
     status_code=status.HTTP_202_ACCEPTED,
+    dependencies=[Depends(limit_reruns)],
     response_model=ArticleSubmitted,
-    responses={404: {}, 200: {"description": "With ?wait: finished in time."}},
+    responses=WAITED,
 )
-def extract_again(
-    article_id: int,
+async def extract_again(
+    article_id: IdPath,
     response: Response,
-    session: SessionDep,
     engine: EngineDep,
+    settings: SettingsDep,
     extractor: ExtractorDep,
     queue: JobQueueDep,
+    waiter: JobWaiterDep,
     wait: WaitQuery = None,
 ) -> ArticleSubmitted:
     """Re-run the extraction with the current prompt and model (a new prompt or model gives a
     new extraction and keeps the old one)."""
-    article = get_article_or_404(session, article_id)
-    job = rerun_article(
-        session=session, queue=queue, provenance=extractor.provenance, article=article
-    )
-    return _respond(response, session, engine, article, False, job, wait)
+
+    def rerun() -> ArticleSubmitted:
+        with Session(engine) as session:
+            article = get_article_or_404(session, article_id)
+            job = rerun_article(
+                session=session, queue=queue, provenance=extractor.provenance, article=article
+            )
+            return _submitted(article, False, job)
+
+    submitted = await run_in_threadpool(rerun)
+    return await _respond(response, engine, waiter, settings, submitted, wait)

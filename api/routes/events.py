@@ -3,26 +3,28 @@
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import io
 import json
 from collections.abc import Iterator
 from enum import StrEnum
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Query
+import structlog
+from fastapi import APIRouter, Depends, Query
 from fastapi.responses import StreamingResponse
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
 from api import browse, crud, presenters
-from api.deps import EngineDep, PaginationDep, SessionDep
+from api.deps import SEARCH_MAX_CHARS, EngineDep, IdQuery, PaginationDep, SearchTerm, SessionDep
+from api.errors import invalid
 from api.models import ActorRole, Article
-from schemas.api import EventActorPublic, EventPublic, Page
+from schemas.api import EventActorPublic, EventPublic, IsoDate, Page
 from schemas.extraction import EventMode, EventStatus, EventType, Location
 from schemas.grounded import Span
 
 router = APIRouter(prefix="/v1/events", tags=["events"])
+log = structlog.get_logger(__name__)
 
 EXPORT_BATCH = 500
 # ACLED's time_precision: 1 = day, 2 = week, 3 = month or coarser
@@ -73,18 +75,23 @@ def event_filters(
     mode: EventMode | None = None,
     status: EventStatus | None = None,
     actor: Annotated[
-        str | None, Query(description="A canonical actor's name or any alias (SDF, Daesh)")
+        SearchTerm,
+        Query(
+            max_length=SEARCH_MAX_CHARS,
+            description="A canonical actor's name or any alias (SDF, Daesh)",
+        ),
     ] = None,
     role: Annotated[ActorRole | None, Query(description="With actor: source or target")] = None,
-    since: Annotated[dt.date | None, Query(description="Events on or after this date")] = None,
-    until: Annotated[dt.date | None, Query(description="Events on or before this date")] = None,
+    since: Annotated[IsoDate | None, Query(description="Events on or after this date")] = None,
+    until: Annotated[IsoDate | None, Query(description="Events on or before this date")] = None,
     location: Annotated[
-        str | None, Query(description="Part of the place, admin area or country")
+        SearchTerm,
+        Query(max_length=SEARCH_MAX_CHARS, description="Part of the place, admin area or country"),
     ] = None,
-    article_id: int | None = None,
+    article_id: IdQuery = None,
 ) -> browse.EventFilters:
     if since and until and since > until:
-        raise HTTPException(status_code=422, detail=f"since {since} is after until {until}")
+        raise invalid(("query", "until"), f"since {since} is after until {until}", str(until))
     return browse.EventFilters(
         event_type=event_type.value if event_type else None,
         mode=mode.value if mode else None,
@@ -120,8 +127,12 @@ def list_events(session: SessionDep, filters: FiltersDep, page: PaginationDep) -
 def export_events(
     engine: EngineDep, filters: FiltersDep, format: ExportFormat = ExportFormat.CSV
 ) -> StreamingResponse:
-    """Every matching event, one row each, with ACLED-style columns (CSV or JSON lines)."""
-    rows = _export_rows(engine, filters)
+    """Every matching event, one row each, with ACLED-style columns (CSV or JSON lines). CSV
+    cells that a spreadsheet would run as a formula start with a quote (')."""
+    # the filters are checked and the first page read before the 200 goes out: what can fail
+    # here fails with a status, not in the middle of the body
+    first = _export_page(engine, filters, 0)
+    rows = _export_rows(engine, filters, first)
     if format == ExportFormat.JSONL:
         body: Iterator[str] = (json.dumps(row, ensure_ascii=False) + "\n" for row in rows)
         media, suffix = "application/x-ndjson", "jsonl"
@@ -134,37 +145,62 @@ def export_events(
     )
 
 
+# What a spreadsheet reads as the start of a formula (OWASP's CSV injection list).
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value: object) -> object:
+    """A CSV cell that no spreadsheet runs: a string starting like a formula gets a leading
+    quote; numbers stay numbers (a negative longitude is no formula)."""
+    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
 def _csv_lines(rows: Iterator[dict[str, object]]) -> Iterator[str]:
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=EXPORT_COLUMNS)
     writer.writeheader()
     for row in rows:
-        writer.writerow(row)
+        writer.writerow({column: csv_cell(value) for column, value in row.items()})
         yield buffer.getvalue()
         buffer.seek(0)
         buffer.truncate()
     yield buffer.getvalue()
 
 
-def _export_rows(engine: Engine, filters: browse.EventFilters) -> Iterator[dict[str, object]]:
-    offset = 0
-    while True:
-        with Session(engine) as session:
-            events, _ = browse.list_events(
-                session=session, filters=filters, limit=EXPORT_BATCH, offset=offset
-            )
-            if not events:
-                return
-            public = presenters.events_public(
-                events, *crud.event_rows(session=session, events=events)
-            )
-            ids = {e.article_id for e in events}
-            articles = {
-                a.id: a for a in session.exec(select(Article).where(col(Article.id).in_(ids)))
-            }
-        for event in public:
-            yield _acled_row(event, articles[event.article_id])
+ExportPage = list[dict[str, object]]
+
+
+def _export_page(engine: Engine, filters: browse.EventFilters, offset: int) -> ExportPage:
+    with Session(engine) as session:
+        events, _ = browse.list_events(
+            session=session, filters=filters, limit=EXPORT_BATCH, offset=offset
+        )
+        if not events:
+            return []
+        public = presenters.events_public(events, *crud.event_rows(session=session, events=events))
+        ids = {e.article_id for e in events}
+        articles = {a.id: a for a in session.exec(select(Article).where(col(Article.id).in_(ids)))}
+    return [_acled_row(event, articles[event.article_id]) for event in public]
+
+
+def _export_rows(
+    engine: Engine, filters: browse.EventFilters, first: ExportPage
+) -> Iterator[dict[str, object]]:
+    page, offset = first, 0
+    while page:
+        yield from page
+        if len(page) < EXPORT_BATCH:
+            return
         offset += EXPORT_BATCH
+        try:
+            page = _export_page(engine, filters, offset)
+        except Exception:
+            # the 200 is out: the connection is dropped unfinished, so the client sees a
+            # truncated download rather than a short file that looks complete
+            log.exception("export_failed", offset=offset)
+            raise
 
 
 def _names(actors: list[EventActorPublic]) -> list[str]:

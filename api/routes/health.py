@@ -6,12 +6,15 @@ from fastapi import APIRouter, HTTPException
 from sqlalchemy import text
 
 from api.deps import ExtractorDep, JobQueueDep, SessionDep
+from api.errors import error_response
 from schemas.api import Health
 
 router = APIRouter(tags=["health"])
 
 
-@router.get("/health", response_model=Health, responses={503: {}})
+@router.get(
+    "/health", response_model=Health, responses={503: error_response("The database is down.")}
+)
 def health(session: SessionDep, extractor: ExtractorDep, queue: JobQueueDep) -> Health:
     """The database answers; the prompt and model new extractions will use."""
     try:

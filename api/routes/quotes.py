@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from api import browse, crud, presenters
-from api.deps import PaginationDep, SessionDep
+from api.deps import SEARCH_MAX_CHARS, IdQuery, PaginationDep, SearchTerm, SessionDep
 from schemas.api import Page, QuotePublic
 
 router = APIRouter(prefix="/v1/quotes", tags=["quotes"])
@@ -18,9 +18,13 @@ def list_quotes(
     session: SessionDep,
     page: PaginationDep,
     speaker: Annotated[
-        str | None, Query(description="The speaker's name, or any alias of their actor")
+        SearchTerm,
+        Query(
+            max_length=SEARCH_MAX_CHARS,
+            description="The speaker's name, or any alias of their actor",
+        ),
     ] = None,
-    article_id: int | None = None,
+    article_id: IdQuery = None,
 ) -> Page[QuotePublic]:
     """Quotes with their speakers and offsets into the article."""
     rows, total = browse.list_quotes(

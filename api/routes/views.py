@@ -12,7 +12,8 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
 from api import crud, presenters
-from api.deps import SessionDep, get_article_or_404
+from api.deps import IdPath, SessionDep, get_article_or_404
+from api.errors import json_error_responses
 from schemas.api import ExtractionPublic
 from schemas.grounded import Span
 
@@ -72,8 +73,10 @@ def segments(text: str, marks: list[Mark]) -> list[Segment]:
     return pieces
 
 
-@router.get("/articles/{article_id}/view", response_class=HTMLResponse, responses={404: {}})
-def view_article(article_id: int, request: Request, session: SessionDep) -> HTMLResponse:
+@router.get(
+    "/articles/{article_id}/view", response_class=HTMLResponse, responses=json_error_responses()
+)
+def view_article(article_id: IdPath, request: Request, session: SessionDep) -> HTMLResponse:
     """The article with its current extraction highlighted."""
     article = get_article_or_404(session, article_id)
     public = presenters.article_public(

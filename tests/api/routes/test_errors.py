@@ -115,3 +115,39 @@ def test_bad_wait(client: TestClient) -> None:
 
 def test_bad_export_format(client: TestClient) -> None:
     assert client.get("/v1/events/export?format=xlsx").status_code == 422
+
+
+def test_every_operation_declares_one_error_model(client: TestClient) -> None:
+    from api.errors import ERROR_RESPONSES
+
+    spec = client.get("/openapi.json").json()
+    error_body = {"$ref": "#/components/schemas/ErrorBody"}
+    for path, operations in spec["paths"].items():
+        for method, operation in operations.items():
+            responses = operation["responses"]
+            for status in ERROR_RESPONSES:
+                content = responses[str(status)]["content"]
+                assert content == {"application/json": {"schema": error_body}}, (method, path)
+            if operation.get("parameters") or operation.get("requestBody"):
+                schema = responses["422"]["content"]["application/json"]["schema"]
+                assert schema == {"$ref": "#/components/schemas/HTTPValidationError"}
+
+
+@pytest.mark.parametrize(
+    "request_",
+    [
+        ("GET", "/v1/events?limit=51"),  # refused by the route, not by FastAPI
+        ("GET", "/v1/events?since=2017-10-16&until=2017-10-15"),
+    ],
+)
+def test_a_route_s_own_422_has_fastapi_s_shape(client: TestClient, request_: Any) -> None:
+    errors = client.request(*request_).json()["detail"]
+    assert [set(e) >= {"loc", "msg", "type"} for e in errors] == [True]
+    assert errors[0]["loc"][0] == "query"
+
+
+def test_405_names_every_method_of_the_path(client: TestClient) -> None:
+    response = client.delete("/v1/articles")
+    assert response.status_code == 405
+    assert response.headers["allow"] == "GET, POST"
+    assert response.json() == {"detail": "DELETE is not allowed here"}
