@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 
+from api.keys_cli import keys_app
 from api.llm.gazetteer_cli import gazetteer_app
 from api.llm.model_cli import model_app
 from api.llm.prompt_cli import prompt_app
@@ -21,4 +22,5 @@ app.add_typer(model_app, name="model")
 app.add_typer(prompt_app, name="prompt")
 app.add_typer(gazetteer_app, name="gazetteer")
 app.add_typer(eval_app, name="eval")
+app.add_typer(keys_app, name="keys")
 register_service_commands(app)  # serve, worker, extract, ingest, db

@@ -2,17 +2,30 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
+from urllib.parse import urlsplit
 
-from pydantic import Field, model_validator
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATA_DIR = Path.home() / ".local" / "share" / "wirecoder"
 DEFAULT_CACHE_DIR = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "wirecoder"
+DUMMY_LLM_API_KEY = "sk-no-key-needed"  # what a local llama.cpp server accepts
+
+
+def is_loopback(host: str) -> bool:
+    """localhost, 127.0.0.0/8 or ::1: reachable from this machine only."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
 
 
 class LLMBackend(StrEnum):
@@ -30,14 +43,15 @@ class Settings(BaseSettings):
 
     environment: str = "development"
     data_dir: Path = DEFAULT_DATA_DIR
-    database_url: str = ""  # empty: SQLite file in data_dir
-    dbos_database_url: str = ""  # empty: same as database_url (SQLite file for the default)
+    # secrets are SecretStr: printed as '**********' in reprs, tracebacks and logs
+    database_url: SecretStr = SecretStr("")  # empty: SQLite file in data_dir
+    dbos_database_url: SecretStr = SecretStr("")  # empty: same as database_url
 
     # model
     llm_backend: LLMBackend = LLMBackend.LOCAL
     llm_base_url: str = ""  # empty: the local llama.cpp server's URL
     llm_model: str = ""  # empty: the local default model
-    llm_api_key: str = "sk-no-key-needed"
+    llm_api_key: SecretStr = SecretStr(DUMMY_LLM_API_KEY)
     llm_mode: str = "tools"  # instructor Mode value: tools, json_schema, json, md_json
     llm_timeout_s: float = 600.0
     llm_max_reasks: int = 1  # re-asks after a validation error (a 2nd outgrew n_ctx 8192 on 0.5B)
@@ -56,6 +70,7 @@ class Settings(BaseSettings):
     local_port: int = 8765
     local_threads: int = 2
     local_n_ctx: int = 8192
+    models_dir: Path | None = None  # the GGUF weights; None: data_dir/models
 
     # prompts
     prompt_id: str = "extract"
@@ -70,29 +85,66 @@ class Settings(BaseSettings):
     queue_rate_period_s: float = 60.0
     job_max_attempts: int = 2  # job-level retries of a failed extraction
     run_worker_in_api: bool = True  # embedded default: the API process works the queue
+    # a working process renews its lease this often; a lease this old is a dead worker's,
+    # whose unfinished jobs a live worker takes over (api/workers.py)
+    worker_heartbeat_s: float = Field(default=2.0, gt=0)
+    worker_lease_s: float = Field(default=15.0, gt=0)
 
     host: str = "127.0.0.1"
     port: int = 8000
+
+    # who may call the API (api.auth): keys made with `wirecoder keys create`
+    allow_anonymous: bool | None = None  # None: only in development, bound to a loopback host
+    rerun_rate_limit: str = "30/minute"  # extraction re-runs per API key (limits' notation)
+    cors_origins: list[str] = []  # browser origins allowed to call the API; none by default
     aliases_file: Path | None = None  # extra actor aliases (YAML/JSON) on top of the curated table
 
     page_size_max: int = Field(default=200, ge=1)
+    max_wait_s: float = Field(default=600.0, ge=0)  # the longest ?wait a request is held
 
     @model_validator(mode="after")
     def _refuse_unsafe_production(self) -> Settings:
-        if self.environment == "production" and self.llm_backend == LLMBackend.REPLAY:
+        if not self.is_production:
+            return self
+        if self.llm_backend == LLMBackend.REPLAY:
             raise ValueError("the replay backend serves recorded answers: not for production")
+        if self.allow_anonymous:
+            raise ValueError("WIRECODER_ALLOW_ANONYMOUS=true is refused in production")
+        url = urlsplit(self.resolved_llm_base_url)
+        if not is_loopback(url.hostname or ""):
+            if url.scheme != "https":
+                raise ValueError(
+                    f"the model at {url.scheme}://{url.hostname} is not on this machine and is "
+                    "reached in plain text: use https in production"
+                )
+            if self.llm_api_key.get_secret_value() == DUMMY_LLM_API_KEY:
+                raise ValueError(
+                    f"the model at {url.hostname} is reached with the placeholder API key: set "
+                    "WIRECODER_LLM_API_KEY in production"
+                )
         return self
 
     @property
+    def is_production(self) -> bool:
+        return self.environment == "production"
+
+    @property
+    def anonymous_allowed(self) -> bool:
+        """Whether requests without an API key are served (api.auth)."""
+        if self.allow_anonymous is not None:
+            return self.allow_anonymous and not self.is_production
+        return not self.is_production and is_loopback(self.host)
+
+    @property
     def resolved_database_url(self) -> str:
-        return self.database_url or f"sqlite:///{self.data_dir / 'wirecoder.db'}"
+        url = self.database_url.get_secret_value()
+        return url or f"sqlite:///{self.data_dir / 'wirecoder.db'}"
 
     @property
     def resolved_dbos_database_url(self) -> str:
-        if self.dbos_database_url:
-            return self.dbos_database_url
-        if self.database_url:
-            return self.database_url
+        for url in (self.dbos_database_url, self.database_url):
+            if url.get_secret_value():
+                return url.get_secret_value()
         return f"sqlite:///{self.data_dir / 'dbos.sqlite'}"
 
     @property

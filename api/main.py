@@ -9,12 +9,16 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import structlog
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.middleware.cors import CORSMiddleware
 
+from api.auth import RerunLimiter, authorize, refuse_unprotected_start
 from api.config import Settings, get_settings
+from api.errors import ERROR_RESPONSES, method_not_allowed, validation_error
+from api.job_waiter import JobWaiter
 from api.jobs import DBOSJobQueue, JobQueue
+from api.logs import configure_logging, settings_secrets
 from api.routes import actors, articles, events, health, jobs, quotes, views
 from api.service import build_job_context
 from schemas.contract import ExtractorLike
@@ -33,9 +37,12 @@ def create_app(
     """The service. `extractor` and `job_queue_factory` replace the real ones (tests);
     by default the lifespan builds api.llm's Extractor and the DBOS queue."""
     settings = settings or get_settings()
+    if not structlog.is_configured():  # run by uvicorn directly: still no secret in its logs
+        configure_logging(secrets=settings_secrets(settings))
 
     def start(app: FastAPI) -> None:
         ctx = build_job_context(settings, extractor=extractor)
+        refuse_unprotected_start(settings, ctx.engine)
         queue: JobQueue
         if job_queue_factory is not None:
             queue = job_queue_factory(ctx)
@@ -47,6 +54,7 @@ def create_app(
         app.state.extractor = ctx.extractor
         app.state.job_context = ctx
         app.state.job_queue = queue
+        app.state.job_waiter = JobWaiter(ctx.engine)
         log.info("wirecoder_started", database=ctx.engine.url.get_backend_name(), queue=queue.name)
 
     def stop(app: FastAPI) -> None:
@@ -67,29 +75,20 @@ def create_app(
         summary="News articles in, source-grounded events, actors and quotes out.",
         version="0.1.0",
         lifespan=lifespan,
+        responses=ERROR_RESPONSES,
     )
     app.state.settings = settings
-    app.add_exception_handler(RequestValidationError, _validation_error)
-    for module in (articles, jobs, events, actors, quotes, health, views):
-        app.include_router(module.router)
-    return app
-
-
-async def _validation_error(request: Request, error: Exception) -> JSONResponse:
-    """422 with pydantic's list of what was wrong; a body that is not JSON at all is a 400."""
-    assert isinstance(error, RequestValidationError)
-    details = error.errors()
-    if any(d.get("type") == "json_invalid" for d in details):
-        where = next(d for d in details if d.get("type") == "json_invalid")
-        reason = (where.get("ctx") or {}).get("error", "")
-        return JSONResponse(
-            status_code=400,
-            content={"detail": f"malformed JSON body: {reason}".strip().rstrip(":")},
+    app.state.rerun_limiter = RerunLimiter(settings.rerun_rate_limit)
+    app.add_exception_handler(RequestValidationError, validation_error)
+    app.add_exception_handler(405, method_not_allowed)
+    if settings.cors_origins:  # off unless origins are configured
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET", "POST"],
+            allow_headers=["Authorization", "X-API-Key", "Content-Type"],
         )
-    return JSONResponse(status_code=422, content={"detail": _jsonable(details)})
-
-
-def _jsonable(details: Any) -> Any:
-    from fastapi.encoders import jsonable_encoder
-
-    return jsonable_encoder(details)
+    app.include_router(health.router)  # liveness answers anyone
+    for module in (articles, jobs, events, actors, quotes, views):
+        app.include_router(module.router, dependencies=[Depends(authorize)])
+    return app

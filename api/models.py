@@ -188,6 +188,52 @@ class Quote(SQLModel, QuoteFields, QuoteGrounding, table=True):
     )
 
 
+class WorkerHeartbeat(SQLModel, table=True):
+    """A live worker process's lease on its jobs, renewed every `worker_heartbeat_s`.
+
+    A row older than `worker_lease_s` is a dead worker's: the live worker whose conditional
+    update sets `claimed_by` recovers that executor's pending DBOS workflows, then deletes the
+    row (api/workers.py).
+    """
+
+    __tablename__ = "worker_heartbeat"
+
+    executor_id: str = Field(sa_type=String(128), primary_key=True)  # the DBOS executor id
+    host: str = Field(sa_type=String(255))
+    pid: int
+    started_at: dt.datetime = _timestamp()
+    last_seen: dt.datetime = _timestamp(index=True)
+    claimed_by: str | None = Field(default=None, sa_type=String(128))  # a live worker taking over
+
+
+class ApiKeyScope(StrEnum):
+    """What a key may do; each scope includes the ones before it."""
+
+    READ = "read"  # read articles, extractions, jobs; export
+    WRITE = "write"  # submit articles, re-run extractions
+    ADMIN = "admin"  # raw model outputs
+
+    def allows(self, needed: ApiKeyScope) -> bool:
+        order = list(ApiKeyScope)
+        return order.index(self) >= order.index(needed)
+
+
+class ApiKey(SQLModel, table=True):
+    """An API key, stored as the sha256 of its secret (api.auth): the secret itself is shown
+    once, when `wirecoder keys create` makes it, and is never stored."""
+
+    __tablename__ = "api_key"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(sa_type=String(100))  # who holds it
+    scope: str = Field(sa_type=String(10))
+    prefix: str = Field(sa_type=String(16))  # the secret's first characters, to tell keys apart
+    key_hash: str = Field(sa_type=String(64), unique=True, index=True)
+    created_at: dt.datetime = _timestamp()
+    last_used_at: dt.datetime | None = _optional_timestamp()
+    revoked_at: dt.datetime | None = _optional_timestamp()
+
+
 ALL_TABLES = [
     Article,
     ExtractionJob,
@@ -197,4 +243,6 @@ ALL_TABLES = [
     Event,
     EventActor,
     Quote,
+    WorkerHeartbeat,
+    ApiKey,
 ]

@@ -45,8 +45,10 @@ def job_ref(job: ExtractionJob) -> JobRef:
     )
 
 
-def job_public(job: ExtractionJob) -> JobPublic:
-    return JobPublic.model_validate(job)
+def job_public(job: ExtractionJob, *, raw: bool = True) -> JobPublic:
+    """The job; its raw model outputs only when `raw` (they may quote the whole article)."""
+    public = JobPublic.model_validate(job)
+    return public if raw else public.model_copy(update={"raw_outputs": None})
 
 
 def job_summary(job: ExtractionJob) -> JobSummary:

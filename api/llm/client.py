@@ -80,7 +80,7 @@ def build_client(
     )
     openai_client = openai.OpenAI(
         base_url=settings.resolved_llm_base_url,
-        api_key=settings.llm_api_key,
+        api_key=settings.llm_api_key.get_secret_value(),
         timeout=settings.llm_timeout_s,
         max_retries=0,  # transport retries are ours (RetryingTransport), bounded and logged
         http_client=http_client,
