@@ -272,3 +272,33 @@ def test_concurrent_jobs_sharing_new_actors_all_succeed(
         assert _count(session, ArticleActor) == 7 * articles
         keys = session.exec(select(ActorAlias.alias_key)).all()
         assert len(keys) == len(set(keys))
+
+
+def test_a_storage_error_a_retry_can_fix_is_retried_not_a_failed_job(
+    engine: Any, settings: Any, seed: Any, fake_extractor: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sqlalchemy.exc import OperationalError
+
+    from api.jobs import JobContext, run_job
+
+    real, calls = extraction_store.record_outcome, []
+
+    def locked_once(**kwargs: Any) -> Any:
+        calls.append(1)
+        if len(calls) == 1:
+            raise OperationalError("INSERT ...", {}, Exception("database is locked"))
+        return real(**kwargs)
+
+    monkeypatch.setattr(extraction_store, "record_outcome", locked_once)
+    monkeypatch.setattr(extraction_store, "wait_random_exponential", lambda **_: lambda _s: 0)
+    with Session(engine) as session:
+        article, _ = crud.get_or_create_article(session=session, text=seed.text)
+        job, _ = crud.get_or_create_job(
+            session=session, article=article, provenance=fake_extractor.provenance
+        )
+    ctx = JobContext(engine=engine, extractor=fake_extractor, settings=settings)
+    assert job.id is not None
+    assert run_job(ctx, job.id, sleep=lambda _s: None) == JobStatus.SUCCEEDED
+    with Session(engine) as session:
+        stored = session.get_one(ExtractionJob, job.id)
+    assert len(calls) == 2 and stored.error is None and stored.attempts == 1
