@@ -14,6 +14,8 @@ from evals.cli import eval_app
 app = typer.Typer(
     help="wirecoder: news articles in, grounded events, actors and quotes out.",
     no_args_is_help=True,
+    # a crash's traceback would print every frame's variables: the model client's API key
+    pretty_exceptions_show_locals=False,
 )
 
 # Sub-apps register below (one line each): model, prompt, gazetteer, eval, db, ...
