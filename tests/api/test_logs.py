@@ -104,3 +104,9 @@ def test_a_failing_run_leaves_no_secret_in_logs_recordings_or_database(
     for secret in (PLANTED_KEY, PLANTED_URL_PASSWORD, PLANTED_DB_PASSWORD):
         assert secret not in logs  # ...without a secret
         assert secret not in stored and secret not in recordings
+
+
+def test_the_cli_prints_tracebacks_without_local_variables() -> None:
+    from api.cli import app
+
+    assert app.pretty_exceptions_show_locals is False
