@@ -1,4 +1,8 @@
-"""`wirecoder eval …`: run the gold set, re-score a run, compare with the baseline, promote.
+"""`wirecoder eval …`: run the gold set, re-score a run, compare with the baseline, promote,
+write an HTML report.
+
+stdout carries only the report (tables, the comparison); logs, the progress bar, errors and
+where files went go to stderr, so `eval run > report.txt` keeps just the figures.
 
 Exit codes: 0 ok; 1 the gate failed (a regression beyond the tolerance); 2 bad input (a missing
 file, gold labels changed under a run, no baseline).
@@ -19,9 +23,10 @@ from rich.console import Console
 
 from api import llm
 from api.config import PROJECT_ROOT, LLMBackend, Settings
+from api.logs import configure_logging, settings_secrets
 from evals.gold import GoldCase, load_gold
 from evals.report import DEFAULT_TOLERANCE, compare, print_comparison, print_run
-from evals.runner import DatasetMismatch, RunRecord, default_run_path, run_eval, score
+from evals.runner import DatasetMismatch, RunRecord, resolve_run_path, run_eval, score
 
 BASELINES_DIR = PROJECT_ROOT / "evals" / "baselines"
 CURRENT_POINTER = "CURRENT"  # a file in BASELINES_DIR holding the current baseline's file name
@@ -30,7 +35,15 @@ eval_app = typer.Typer(
     help="Score extraction against the hand-labelled gold set; gate prompt changes on a baseline.",
     no_args_is_help=True,
 )
-console = Console()
+console = Console()  # the report: stdout
+notes = Console(stderr=True)  # errors, warnings, where files went
+
+
+class LogLevel(StrEnum):
+    DEBUG = "debug"
+    INFO = "info"
+    WARNING = "warning"
+    ERROR = "error"
 
 
 class SplitChoice(StrEnum):
@@ -48,7 +61,7 @@ WorstOption = Annotated[
 
 
 def _fail(message: str, code: int = 2) -> typer.Exit:
-    console.print(f"[red]error:[/red] {message}")
+    notes.print(f"[red]error:[/red] {message}")
     return typer.Exit(code=code)
 
 
@@ -81,10 +94,14 @@ def run_command(
     concurrency: Annotated[
         int, typer.Option(min=1, help="Articles extracted at once (1 suits a local model).")
     ] = 1,
+    # a str, not a Path: Path drops the trailing "/" that marks a folder not yet made
     out: Annotated[
-        Path | None,
+        str | None,
         typer.Option(
-            help="Where to write the run record; default: evals/runs/<time>-<model>-<prompt>.json."
+            metavar="PATH",
+            help="Where to write the run record: a file, or a folder (an existing one, or a "
+            "path ending in /) where the file is named by time, model and prompt. "
+            "Default: that name in evals/runs/.",
         ),
     ] = None,
     baseline: Annotated[
@@ -93,6 +110,9 @@ def run_command(
     ] = None,
     tolerance: Annotated[float, typer.Option(min=0.0)] = DEFAULT_TOLERANCE,
     worst: WorstOption = 5,
+    log_level: Annotated[
+        LogLevel, typer.Option(help="Logs go to stderr; info shows every extraction.")
+    ] = LogLevel.WARNING,
 ) -> None:
     """Extract the gold cases with a prompt version and backend, score, write the run record."""
     cases = load_gold(None if split == SplitChoice.ALL else split.value)
@@ -111,17 +131,25 @@ def run_command(
     settings = Settings(**overrides)  # type: ignore[arg-type]
     if record and settings.llm_backend == LLMBackend.REPLAY:
         raise _fail("--record needs a live backend (local or openai), not replay")
+    # structlog's default writes to stdout: route every log to stderr before anything logs
+    configure_logging(log_level.value.upper(), secrets=settings_secrets(settings))
     try:
         extractor = llm.build_extractor(settings)
     except (RuntimeError, ValueError, OSError) as error:  # unknown prompt, bad settings, ...
         raise _fail(f"cannot build the extractor: {error}") from None
     run = run_eval(cases, extractor, concurrency=concurrency, progress=True)
-    path = run.save(out or default_run_path(run))
+    try:
+        path = run.save(resolve_run_path(out, run))
+    except OSError as error:  # e.g. a file where a folder was meant; the run is not lost yet
+        path = run.save(resolve_run_path(None, run))
+        notes.print(f"[red]error:[/red] cannot write the run record to {out}: {error}")
+        notes.print(f"run record: {path}", soft_wrap=True)
+        raise typer.Exit(code=2) from None
     print_run(run, console, worst=worst)
     failed = run.aggregates.schema_valid.total - run.aggregates.schema_valid.correct
     if failed:
-        console.print(f"[yellow]{failed} of {len(cases)} extractions did not succeed[/yellow]")
-    console.print(f"run record: {path}")
+        notes.print(f"[yellow]{failed} of {len(cases)} extractions did not succeed[/yellow]")
+    notes.print(f"run record: {path}", soft_wrap=True)
     if baseline is not None:
         _gate(run, _baseline_path(baseline), tolerance, run_label=path.name)
 
@@ -141,7 +169,7 @@ def score_command(
     run = _rescore(_load_run(run_path), load_gold(), allow_dataset_change=allow_dataset_change)
     print_run(run, console, worst=worst)
     if out is not None:
-        console.print(f"re-scored record: {run.save(out)}")
+        notes.print(f"re-scored record: {run.save(out)}", soft_wrap=True)
 
 
 def _rescore(run: RunRecord, gold: list[GoldCase], *, allow_dataset_change: bool) -> RunRecord:
@@ -152,7 +180,7 @@ def _rescore(run: RunRecord, gold: list[GoldCase], *, allow_dataset_change: bool
     except DatasetMismatch as error:
         raise _fail(str(error)) from None
     for warning in caught:
-        console.print(f"[yellow]warning:[/yellow] {warning.message}")
+        notes.print(f"[yellow]warning:[/yellow] {warning.message}")
     return rescored
 
 
@@ -191,6 +219,59 @@ def compare_command(
 ) -> None:
     """Print every metric's delta against the baseline; exit 1 when the gate fails."""
     _gate(_load_run(run_path), _baseline_path(baseline), tolerance, run_label=run_path.name)
+
+
+@eval_app.command("report")
+def report_command(
+    run_path: RunPath,
+    html: Annotated[
+        Path,
+        typer.Option(
+            "--html",
+            dir_okay=False,
+            help="Write a self-contained HTML report (plots inline, no external asset) here.",
+        ),
+    ],
+    baseline: Annotated[
+        Path | None,
+        typer.Option(
+            help="Baseline run record to plot against; default: the one evals/baselines/CURRENT "
+            "names, or none when there is none yet."
+        ),
+    ] = None,
+    worst: Annotated[
+        int, typer.Option("--worst", help="How many of the weakest cases to list.", min=0)
+    ] = 10,
+    tolerance: Annotated[float, typer.Option(min=0.0)] = DEFAULT_TOLERANCE,
+) -> None:
+    """Write a run's plots against the baseline as one self-contained HTML page.
+
+    F1 per kind, type confusion, per-case F1, worst cases; both runs re-scored as the gate does."""
+    try:
+        from evals.html_report import render_html, write_html
+    except ImportError as error:  # matplotlib is a dev extra, not a service dependency
+        hint = "pip install -e '.[dev]'"
+        raise _fail(f"the HTML report needs matplotlib ({error}): {hint}") from None
+    gold = load_gold()
+    run = _rescore(_load_run(run_path), gold, allow_dataset_change=True)
+    baseline_path = _baseline_path(baseline) if baseline or _has_current() else None
+    theirs = None
+    if baseline_path is not None:
+        theirs = _rescore(_load_run(baseline_path), gold, allow_dataset_change=True)
+    page = render_html(
+        run,
+        baseline=theirs,
+        splits={c.id: c.split for c in gold},
+        run_label=run_path.name,
+        baseline_label=baseline_path.name if baseline_path else None,
+        worst=worst,
+        tolerance=tolerance,
+    )
+    notes.print(f"HTML report: {write_html(html, page)}", soft_wrap=True)
+
+
+def _has_current() -> bool:
+    return (BASELINES_DIR / CURRENT_POINTER).is_file()
 
 
 def baseline_name(run: RunRecord) -> str:

@@ -9,6 +9,7 @@ model (the openai/evals log pattern).
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
 import subprocess
 import warnings
@@ -309,3 +310,15 @@ def default_run_path(record: RunRecord, runs_dir: Path = RUNS_DIR) -> Path:
     stamp = record.spec.started_at.strftime("%Y%m%dT%H%M%SZ")
     name = f"{stamp}-{record.spec.provenance.model}-{record.spec.prompt_ref}"
     return runs_dir / (re.sub(r"[^A-Za-z0-9._@-]+", "_", name) + ".json")
+
+
+def resolve_run_path(out: str | None, record: RunRecord) -> Path:
+    """Where `eval run --out` writes: the default path when none is given; inside `out` under
+    the default name when it is a folder (an existing one, or a path ending in a separator,
+    made if need be); else `out` itself, as a file."""
+    if out is None:
+        return default_run_path(record, RUNS_DIR)  # looked up now, so tests can move it
+    path = Path(out)
+    if path.is_dir() or out.endswith(("/", os.sep)):
+        return default_run_path(record, path)
+    return path
