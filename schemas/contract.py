@@ -96,6 +96,9 @@ class ExtractionOutcome(BaseModel):
     status: OutcomeStatus
     result: GroundedExtraction | None = None
     error: str | None = None
+    # False for a failure that another try cannot change (the replay backend has no answer
+    # for the request, the job was queued for another extractor): the job ends failed now
+    retryable: bool = True
     attempts: int = 0  # model calls made (first call + re-asks + transport retries counted once)
     usage: Usage = Field(default_factory=Usage)
     latency_ms: int = 0

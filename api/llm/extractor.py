@@ -11,7 +11,7 @@ import datetime as dt
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import NamedTuple, TypeVar
 
 import httpx2
 import openai
@@ -46,6 +46,7 @@ class _ChunkResult:
     error: str | None
     calls: CallLog
     stats: CallStats
+    retryable: bool = True
 
 
 class Extractor:
@@ -138,6 +139,7 @@ class Extractor:
             status=status,
             result=result,  # partial when a chunk failed; stored only when succeeded
             error="; ".join(e for e in errors if e) or None,
+            retryable=all(r.retryable for r in results),
             attempts=sum(r.calls.attempts for r in results),
             usage=usage,
             latency_ms=round((time.perf_counter() - started) * 1000),
@@ -162,8 +164,10 @@ class Extractor:
             try:
                 extraction = self.pipeline.extract(chunk, calls)
             except Exception as error:  # a model failure is an outcome, never an exception
-                status, reason = classify_failure(error, calls, self.settings.llm_max_tokens)
-                return _ChunkResult(status, None, reason, calls, stats)
+                failure = classify_failure(error, calls, self.settings.llm_max_tokens)
+                return _ChunkResult(
+                    failure.status, None, failure.reason, calls, stats, failure.retryable
+                )
         return _ChunkResult(OutcomeStatus.SUCCEEDED, extraction, None, calls, stats)
 
     def _provenance(self, stats: list[CallStats]) -> Provenance:
@@ -184,35 +188,42 @@ def article_date_of(article: ArticleInput) -> dt.date | None:
     return parse_dateline(article.dateline or "") or parse_dateline(article.text)
 
 
-def classify_failure(
-    error: Exception, calls: CallLog, max_tokens: int
-) -> tuple[OutcomeStatus, str]:
-    """INVALID when the model answered but never passed validation; FAILED otherwise."""
+class Failure(NamedTuple):
+    status: OutcomeStatus
+    reason: str
+    retryable: bool = True  # whether another job-level try could end otherwise
+
+
+def classify_failure(error: Exception, calls: CallLog, max_tokens: int) -> Failure:
+    """INVALID when the model answered but never passed validation; FAILED otherwise, and
+    permanently so for a replay miss."""
     if isinstance(error, IncompleteOutputException):
-        return OutcomeStatus.INVALID, f"answer cut off at max_tokens={max_tokens}"
+        return Failure(OutcomeStatus.INVALID, f"answer cut off at max_tokens={max_tokens}")
     cause = error.__cause__ if isinstance(error, InstructorRetryException) else error
     missing = _find_in_chain(error, RecordingMissing)
     if missing is not None:
-        return OutcomeStatus.FAILED, str(missing)
+        return Failure(OutcomeStatus.FAILED, str(missing), retryable=False)
     # instructor re-asks only parse errors (pydantic ValidationError, JSON errors,
     # ResponseParsingError): all ValueErrors.
     if isinstance(cause, ValueError) and calls.last_parse_error is not None:
-        return OutcomeStatus.INVALID, (
+        return Failure(
+            OutcomeStatus.INVALID,
             f"no valid answer after {calls.attempts} attempts; last validation error: "
-            f"{calls.last_parse_error}"
+            f"{calls.last_parse_error}",
         )
     root = cause if cause is not None else error
     if isinstance(root, openai.BadRequestError) and calls.last_parse_error is not None:
         # a re-ask the server refuses (its conversation outgrew the context window): the
         # model still never gave a valid answer, and running the job again won't change that
-        return OutcomeStatus.INVALID, (
+        return Failure(
+            OutcomeStatus.INVALID,
             f"no valid answer after {calls.attempts} attempts; the server refused the last "
-            f"re-ask ({root}); last validation error: {calls.last_parse_error}"
+            f"re-ask ({root}); last validation error: {calls.last_parse_error}",
         )
     reason = f"{type(root).__name__}: {root}"
     if root.__cause__ is not None:  # e.g. APIConnectionError from the transport's last error
         reason += f" ({type(root.__cause__).__name__}: {root.__cause__})"
-    return OutcomeStatus.FAILED, reason
+    return Failure(OutcomeStatus.FAILED, reason)
 
 
 def _find_in_chain(error: BaseException, kind: type[_E]) -> _E | None:
