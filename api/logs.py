@@ -1,12 +1,16 @@
-"""Logging for every process: structlog to stderr (stdout stays clean for JSON output), with
-no secret in any line.
+"""Logging for every process: structlog and the standard library's records (uvicorn's access
+and error lines, httpx, alembic) to stderr (stdout stays clean for JSON output) in one format,
+`console` or `json` lines (`WIRECODER_LOG_FORMAT`), each with the request id of the request it
+belongs to (`RequestIdMiddleware`; a job carries its request's id into its worker), and no
+secret in any line.
 
 Secrets reach logs three ways, and each is closed here: tracebacks printed with their local
 variables (a Settings object holds the model's API key and the database URL), URLs with
 credentials in them (httpx logs every request's URL), and error messages quoting a secret.
 Tracebacks are rendered without locals; every log line, structlog's and the standard
 library's, passes through `redact`, which replaces the configured secrets and any URL's
-user:password part.
+user:password part, before rendering (every string, nested ones too) and once more on the
+rendered line (what a renderer made of objects' reprs).
 """
 
 from __future__ import annotations
@@ -14,8 +18,9 @@ from __future__ import annotations
 import logging
 import re
 import sys
-from collections.abc import Iterable, Mapping, MutableMapping
-from typing import Any
+import uuid
+from collections.abc import Awaitable, Callable, Iterable, Mapping, MutableMapping
+from typing import Any, Literal
 
 import structlog
 from sqlalchemy.engine import make_url
@@ -53,6 +58,10 @@ class Redactor:
             return self(value)
         if isinstance(value, BaseException):  # rendered later from its message
             return self(f"{type(value).__name__}: {value}")
+        if isinstance(value, Mapping):
+            return {key: self._value(item) for key, item in value.items()}
+        if isinstance(value, list | tuple | set):
+            return [self._value(item) for item in value]
         return value
 
 
@@ -100,6 +109,9 @@ class _StderrLogger:
     """Prints to the sys.stderr of the moment: a logger cached with the stream of the time
     would write to a closed file once a test runner or CliRunner swapped it back."""
 
+    def __init__(self, name: str = "") -> None:
+        self.name = name
+
     def msg(self, message: str) -> None:
         print(message, file=sys.stderr, flush=True)
 
@@ -107,31 +119,168 @@ class _StderrLogger:
     fatal = failure = err = error = critical = exception = msg
 
 
-def configure_logging(level: str = "INFO", *, secrets: Iterable[str] | None = None) -> None:
-    """structlog and the standard library to stderr, redacted; tracebacks without locals.
-    `secrets` default to the current settings' (api.config.get_settings)."""
-    if secrets is None:
+class _StderrHandler(logging.StreamHandler[Any]):
+    """The standard library's records to the sys.stderr of the moment (as _StderrLogger)."""
+
+    def __init__(self) -> None:
+        super().__init__(sys.stderr)
+
+    @property
+    def stream(self) -> Any:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _value: Any) -> None:
+        pass
+
+
+LogFormat = Literal["console", "json"]
+_DBOS = "__dbos_console_log_handler__"  # the name dbos._logger gives its own handler
+_UVICORN = ("default", "access")  # the names of uvicorn.config.LOGGING_CONFIG's handlers
+
+
+def _add_logger_name(
+    logger: Any, _name: str, event: MutableMapping[str, Any]
+) -> MutableMapping[str, Any]:
+    record = event.get("_record")
+    name = record.name if record is not None else getattr(logger, "name", "")
+    if name:
+        event.setdefault("logger", name)
+    return event
+
+
+def _renderer(log_format: LogFormat, redactor: Redactor) -> Callable[..., str]:
+    inner: Callable[..., str | bytes]
+    if log_format == "json":
+        inner = structlog.processors.JSONRenderer()
+    else:
+        inner = structlog.dev.ConsoleRenderer(
+            colors=sys.stderr.isatty(), exception_formatter=structlog.dev.plain_traceback
+        )
+
+    def render(logger: Any, name: str, event: MutableMapping[str, Any]) -> str:
+        rendered = inner(logger, name, event)
+        return redactor(rendered if isinstance(rendered, str) else rendered.decode())
+
+    return render
+
+
+def configure_logging(
+    level: str = "INFO",
+    *,
+    secrets: Iterable[str] | None = None,
+    log_format: LogFormat | None = None,
+) -> None:
+    """structlog and the standard library to stderr in one format, redacted; tracebacks
+    without locals. `secrets` and `log_format` default to the current settings'
+    (api.config.get_settings)."""
+    if secrets is None or log_format is None:
         from api.config import get_settings
 
-        secrets = settings_secrets(get_settings())
+        settings = get_settings()
+        secrets = settings_secrets(settings) if secrets is None else secrets
+        log_format = log_format or settings.log_format
     redactor = Redactor(secrets)
-    logging.basicConfig(level=level, stream=sys.stderr, format="%(message)s")
-    for handler in logging.getLogger().handlers:
-        for old in [f for f in handler.filters if isinstance(f, RedactingFilter)]:
-            handler.removeFilter(old)
-        handler.addFilter(RedactingFilter(redactor))
+    render = _renderer(log_format, redactor)
+    # What every line gets, structlog's and the standard library's alike.
+    shared: list[Any] = [
+        structlog.contextvars.merge_contextvars,  # request_id, job_id
+        structlog.processors.add_log_level,
+        _add_logger_name,
+        structlog.processors.TimeStamper(fmt="iso"),
+    ]
+    formatter = structlog.stdlib.ProcessorFormatter(
+        foreign_pre_chain=shared,
+        processors=[
+            structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+            redactor.processor,
+            render,
+        ],
+    )
+    root = logging.getLogger()
+    root.setLevel(level)
+    for old in [h for h in root.handlers if isinstance(h, _StderrHandler)]:
+        root.removeHandler(old)  # configured again (tests, CLI): one handler, the latest
+    handler = _StderrHandler()
+    handler.setFormatter(formatter)
+    root.addHandler(handler)
+    # DBOS gives its logger a console handler in a format of its own, unless it has one
+    dbos = logging.getLogger("dbos")
+    for theirs in [h for h in dbos.handlers if isinstance(h, _StderrHandler) or h.name == _DBOS]:
+        dbos.removeHandler(theirs)
+    dbos.addHandler(handler)
+    dbos.propagate = False  # as DBOS has it: each of its lines once
+    # uvicorn run by itself (`uvicorn --factory api.main:create_app`) has given its loggers its
+    # own handlers and format (its LOGGING_CONFIG's "default" and "access"): ours instead.
+    # `wirecoder serve` passes log_config=None, so there are none; --no-access-log leaves none.
+    for name in ("uvicorn", "uvicorn.access"):
+        uvicorn_logger = logging.getLogger(name)
+        own = [h for h in uvicorn_logger.handlers if h.name in _UVICORN]
+        for uvicorn_handler in own:
+            uvicorn_logger.removeHandler(uvicorn_handler)
+        uvicorn_logger.propagate = uvicorn_logger.propagate or bool(own)
+    # every handler's records redacted before it formats them (ours, and any a test runner
+    # or an embedding program attached)
+    for each in root.handlers:
+        for old_filter in [f for f in each.filters if isinstance(f, RedactingFilter)]:
+            each.removeFilter(old_filter)
+        each.addFilter(RedactingFilter(redactor))
     structlog.configure(
         processors=[
-            structlog.processors.add_log_level,
-            structlog.processors.TimeStamper(fmt="iso"),
+            *shared,
             structlog.processors.format_exc_info,  # the traceback as text, then redacted
             redactor.processor,
-            structlog.dev.ConsoleRenderer(
-                colors=sys.stderr.isatty(),
-                exception_formatter=structlog.dev.plain_traceback,
-            ),
+            render,
         ],
         wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level)),
-        logger_factory=lambda *_: _StderrLogger(),
+        logger_factory=lambda name="", *_: _StderrLogger(str(name or "")),
         cache_logger_on_first_use=False,  # tests re-configure (capture_logs)
     )
+
+
+# ---- request ids ----------------------------------------------------------------------------
+
+REQUEST_ID_HEADER = "X-Request-ID"
+# A caller's id is echoed into every log line and a response header: only a plain token is
+# taken as it is; anything else gets a new id.
+_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
+
+ASGIApp = Callable[[dict[str, Any], Any, Any], Awaitable[None]]
+
+
+def request_id_from(headers: Iterable[tuple[bytes, bytes]]) -> str:
+    """The caller's X-Request-ID when it is a plain token, else a new random id."""
+    wanted = REQUEST_ID_HEADER.lower().encode()
+    for name, value in headers:
+        if name.lower() == wanted:
+            candidate = value.decode("latin-1")
+            if _REQUEST_ID.fullmatch(candidate):
+                return candidate
+            break
+    return uuid.uuid4().hex
+
+
+class RequestIdMiddleware:
+    """Every HTTP request gets an id (the caller's X-Request-ID, else a new one), bound into
+    structlog's context for every line logged while it is served (uvicorn's access line too)
+    and sent back as X-Request-ID. A job queued by the request carries it (api.jobs)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request_id = request_id_from(scope.get("headers", []))
+
+        async def send_with_id(message: dict[str, Any]) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = [
+                    *message.get("headers", []),
+                    (REQUEST_ID_HEADER.lower().encode(), request_id.encode()),
+                ]
+            await send(message)
+
+        with structlog.contextvars.bound_contextvars(request_id=request_id):
+            await self.app(scope, receive, send_with_id)

@@ -13,6 +13,8 @@ import instructor
 from instructor.core.hooks import HookName, Hooks
 from pydantic import BaseModel
 
+from api import metrics
+from api.llm.transport import current_stats
 from schemas.contract import Usage
 
 _A = TypeVar("_A", bound=BaseModel)
@@ -67,17 +69,41 @@ class ModelCaller:
     ) -> _A:
         """One answer of `response_model`, validated with `context` and re-asked on a
         validation error; raises what the client raises."""
-        answer: _A = self.client.create(
-            model=self.model,
-            response_model=response_model,
-            messages=messages,  # type: ignore[arg-type]
-            context=context,
-            max_retries=self.max_reasks,
-            temperature=self.temperature,
-            max_tokens=self.max_tokens,
-            hooks=calls.hooks(),
-        )
-        return answer
+        # what this call adds to the chunk's log and stats is what the metrics count
+        attempts, usage = calls.attempts, calls.usage.model_copy()
+        stats = current_stats()
+        retries = stats.transport_retries if stats is not None else 0
+        ok = False
+        try:
+            answer: _A = self.client.create(
+                model=self.model,
+                response_model=response_model,
+                messages=messages,  # type: ignore[arg-type]
+                context=context,
+                max_retries=self.max_reasks,
+                temperature=self.temperature,
+                max_tokens=self.max_tokens,
+                hooks=calls.hooks(),
+            )
+            ok = True
+            return answer
+        finally:
+            metrics.count_model_call(
+                model=self.model,
+                stage=stage_of(response_model),
+                ok=ok,
+                attempts=calls.attempts - attempts,
+                transport_retries=(stats.transport_retries - retries) if stats else 0,
+                prompt_tokens=calls.usage.prompt_tokens - usage.prompt_tokens,
+                completion_tokens=calls.usage.completion_tokens - usage.completion_tokens,
+            )
+
+
+def stage_of(response_model: type[BaseModel]) -> str:
+    """The pipeline stage a call answers, named as the model sees it: the tool it calls
+    (ArticleExtraction; ActorsAnswer, Events, Speakers; EventChoices). A few fixed names per
+    pipeline, so a metrics label."""
+    return str(response_model.model_config.get("title") or response_model.__name__)
 
 
 def raw_answer(response: Any) -> str:

@@ -23,6 +23,7 @@ import structlog
 from openai import OpenAIError
 from pydantic import BaseModel
 
+from api import metrics
 from api.llm.prompts import canonical_json
 from api.llm.transport import current_stats
 from schemas.contract import PromptRef
@@ -48,7 +49,8 @@ class RecordingMeta(BaseModel):
 
 
 class RecordingMissing(OpenAIError):
-    """The replay backend has no answer for this exact request.
+    """The replay backend has no answer for this exact request: a permanent failure, since
+    the same request misses again however often it is tried.
 
     An OpenAIError so the openai client passes it through unwrapped."""
 
@@ -56,8 +58,10 @@ class RecordingMissing(OpenAIError):
         self.request_hash = request_hash
         self.model = model
         super().__init__(
-            f"no recorded answer for request {request_hash} (model {model!r}) in {directory}. "
-            f"Record it from a real model with: {record_command}"
+            f"no recorded answer for request {request_hash} (model {model!r}) in {directory}: "
+            "the replay backend answers only the exact requests recorded before, so trying "
+            f"again cannot help. Record it from a real model with: {record_command}; or use a "
+            "live backend (WIRECODER_LLM_BACKEND=local or openai)"
         )
 
 
@@ -155,6 +159,7 @@ class ReplayTransport(httpx2.BaseTransport):
             return httpx2.Response(404, json={"error": "replay serves chat completions only"})
         digest = request_hash(body)
         recording = self.store.load(digest)
+        metrics.count_replay(model=str(body.get("model")), hit=recording is not None)
         if recording is None:
             raise RecordingMissing(
                 digest, str(body.get("model")), self.store.directory, self.record_command
