@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 
+from api.demo_cli import demo
 from api.keys_cli import keys_app
 from api.llm.gazetteer_cli import gazetteer_app
 from api.llm.model_cli import model_app
@@ -26,3 +27,4 @@ app.add_typer(gazetteer_app, name="gazetteer")
 app.add_typer(eval_app, name="eval")
 app.add_typer(keys_app, name="keys")
 register_service_commands(app)  # serve, worker, extract, ingest, db
+app.command()(demo)  # the first try, on the replay backend

@@ -7,6 +7,7 @@ import os
 from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, model_validator
@@ -92,6 +93,8 @@ class Settings(BaseSettings):
 
     host: str = "127.0.0.1"
     port: int = 8000
+    # every process's log lines on stderr (api.logs): console for people, json for collectors
+    log_format: Literal["console", "json"] = "console"
 
     # who may call the API (api.auth): keys made with `wirecoder keys create`
     allow_anonymous: bool | None = None  # None: only in development, bound to a loopback host

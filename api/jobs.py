@@ -1,8 +1,10 @@
 """Extraction jobs: one job = one extraction of one article; run on a DBOS Transact queue.
 
 - `run_job` is the job itself: up to `Settings.job_max_attempts` job-level tries; a try that
-  ends in a transient failure is retried, an answer (succeeded or invalid) ends the job. Every
-  try's tokens, attempts and raw output are added to the stored job.
+  ends in a transient failure is retried, an answer (succeeded or invalid) ends the job, and
+  so does a permanent failure (`ExtractionOutcome.retryable` false: a replay with no
+  recording for the request). Every try's tokens, attempts and raw output are added to the
+  stored job.
 - `DBOSJobQueue` runs `run_job`'s tries as durable DBOS steps of a workflow whose id is the
   job's workflow id (the extraction key; `key.N` for the N-th re-run), so enqueueing the same
   job twice runs it once, the queue's concurrency and rate limit hold across every process that
@@ -23,7 +25,7 @@ import structlog
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from api import crud
+from api import crud, metrics
 from api.config import Settings
 from api.extraction_store import record_storage_failure, store_outcome
 from api.models import Article, ExtractionJob, JobStatus, extraction_key
@@ -69,14 +71,14 @@ def run_try(
         mismatch = _provenance_mismatch(job, article, ctx.extractor.provenance)
     started = time.monotonic()
     if mismatch:
-        outcome = _failed(ctx, mismatch, started)
-        final = True
+        outcome = _failed(ctx, mismatch, started, retryable=False)
     else:
         try:
             outcome = ctx.extractor.extract(article_in)
         except Exception as error:  # a bug or an unexpected error: stored, never lost
             log.exception("extractor_raised", job_id=job_id)
             outcome = _failed(ctx, f"{type(error).__name__}: {error}", started)
+    final = final or not outcome.retryable  # a permanent failure ends the job: no retry
     try:
         job = store_outcome(ctx.engine, job_id=job_id, outcome=outcome, final=final)
     except Exception as error:
@@ -88,6 +90,9 @@ def run_try(
                 outcome=outcome,
                 error=f"storing the extraction failed: {type(error).__name__}: {error}",
             )
+    metrics.observe_extraction(
+        status=job.status, prompt=outcome.provenance.prompt.label, latency_ms=outcome.latency_ms
+    )
     log.info(
         "extraction_try",
         job_id=job_id,
@@ -114,10 +119,13 @@ def answered_status(engine: Engine, job_id: int, workflow_id: str | None) -> Job
     return None
 
 
-def _failed(ctx: JobContext, error: str, started: float) -> ExtractionOutcome:
+def _failed(
+    ctx: JobContext, error: str, started: float, *, retryable: bool = True
+) -> ExtractionOutcome:
     return ExtractionOutcome(
         status=OutcomeStatus.FAILED,
         error=error,
+        retryable=retryable,
         latency_ms=int((time.monotonic() - started) * 1000),
         provenance=ctx.extractor.provenance,
     )
@@ -150,8 +158,10 @@ def run_job(
 def run_tries(
     tries: int, attempt: Callable[[int, bool], str], sleep: Callable[[float], None]
 ) -> JobStatus:
-    """The job-level retry policy: `attempt(number, final)` until a try ends the job, with a
-    growing pause between tries (in a thread or as DBOS steps and durable sleeps)."""
+    """The job-level retry policy: `attempt(number, final)` until a try ends the job (an
+    answer, a permanent failure, or the last try's failure: `run_try` stores each as a
+    finished status), with a growing pause between tries (in a thread or as DBOS steps and
+    durable sleeps)."""
     status = JobStatus.QUEUED
     for number in range(1, tries + 1):
         status = JobStatus(attempt(number, number == tries))
@@ -166,6 +176,7 @@ def run_tries(
 
 class JobQueue(Protocol):
     name: str
+    work: bool  # this process runs the jobs (else other processes do)
 
     def enqueue(self, job: ExtractionJob) -> None: ...
 
@@ -182,6 +193,7 @@ class InlineJobQueue:
     defer: bool = False
     sleep: Callable[[float], None] = time.sleep
     name: str = "inline"
+    work: bool = True
     pending: list[int] = field(default_factory=list)
     _seen: set[str] = field(default_factory=set)
 
@@ -205,10 +217,10 @@ class InlineJobQueue:
 _dbos_context: JobContext | None = None  # read by the workflow; DBOS is one per process
 _tries_in_flight = InFlight()  # a clean shutdown waits for these before handing its lease on
 _workflow_lock = threading.Lock()
-_workflow: Callable[[int], str] | None = None
+_workflow: Callable[..., str] | None = None
 
 
-def _extraction_workflow() -> Callable[[int], str]:
+def _extraction_workflow() -> Callable[..., str]:
     """Registered with DBOS on first use, so importing this module stays light."""
     global _workflow
     with _workflow_lock:
@@ -222,7 +234,9 @@ def _extraction_workflow() -> Callable[[int], str]:
                 return run_try(_dbos_context, job_id, final=final, workflow_id=workflow_id).value
 
         @DBOS.workflow(name="wirecoder.extract_article")
-        def extract_article(job_id: int) -> str:
+        def extract_article(job_id: int, request_id: str | None = None) -> str:
+            # request_id: of the HTTP request that queued the job, so the job's log lines in
+            # whichever worker runs it carry it (None: queued by the CLI, or before it existed)
             assert _dbos_context is not None, "DBOSJobQueue.start() sets the job context"
 
             def attempt(number: int, final: bool) -> str:
@@ -231,7 +245,9 @@ def _extraction_workflow() -> Callable[[int], str]:
                     {"name": name}, extraction_try, job_id, final, DBOS.workflow_id
                 )
 
-            return run_tries(max_tries(_dbos_context.settings), attempt, DBOS.sleep).value
+            bound = {"request_id": request_id} if request_id else {}
+            with structlog.contextvars.bound_contextvars(job_id=job_id, **bound):
+                return run_tries(max_tries(_dbos_context.settings), attempt, DBOS.sleep).value
 
         _workflow = extract_article
         return _workflow
@@ -317,8 +333,11 @@ class DBOSJobQueue:
         from dbos import SetWorkflowID
 
         assert job.id is not None and self._queue is not None
+        # the request being served, if any (api.logs.RequestIdMiddleware): a workflow argument,
+        # so DBOS's dedup by workflow id is unchanged and the first request's id stays
+        request_id = structlog.contextvars.get_contextvars().get("request_id")
         with SetWorkflowID(job.workflow_id):
-            self._queue.enqueue(_extraction_workflow(), job.id)
+            self._queue.enqueue(_extraction_workflow(), job.id, request_id)
 
     def shutdown(self) -> None:
         global _dbos_context

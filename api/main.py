@@ -15,11 +15,13 @@ from fastapi.middleware.cors import CORSMiddleware
 
 from api.auth import RerunLimiter, authorize, refuse_unprotected_start
 from api.config import Settings, get_settings
+from api.docs import add_docs
 from api.errors import ERROR_RESPONSES, method_not_allowed, validation_error
 from api.job_waiter import JobWaiter
 from api.jobs import DBOSJobQueue, JobQueue
-from api.logs import configure_logging, settings_secrets
-from api.routes import actors, articles, events, health, jobs, quotes, views
+from api.logs import REQUEST_ID_HEADER, RequestIdMiddleware, configure_logging, settings_secrets
+from api.metrics import HttpMetricsMiddleware, app_registry
+from api.routes import actors, articles, events, health, jobs, metrics, quotes, views
 from api.service import build_job_context
 from schemas.contract import ExtractorLike
 
@@ -38,7 +40,7 @@ def create_app(
     by default the lifespan builds api.llm's Extractor and the DBOS queue."""
     settings = settings or get_settings()
     if not structlog.is_configured():  # run by uvicorn directly: still no secret in its logs
-        configure_logging(secrets=settings_secrets(settings))
+        configure_logging(secrets=settings_secrets(settings), log_format=settings.log_format)
 
     def start(app: FastAPI) -> None:
         ctx = build_job_context(settings, extractor=extractor)
@@ -55,6 +57,7 @@ def create_app(
         app.state.job_context = ctx
         app.state.job_queue = queue
         app.state.job_waiter = JobWaiter(ctx.engine)
+        app.state.metrics_registry = app_registry(ctx.engine)
         log.info("wirecoder_started", database=ctx.engine.url.get_backend_name(), queue=queue.name)
 
     def stop(app: FastAPI) -> None:
@@ -76,6 +79,8 @@ def create_app(
         version="0.1.0",
         lifespan=lifespan,
         responses=ERROR_RESPONSES,
+        docs_url=None,  # add_docs serves the docs pages with local assets, not a CDN's
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.rerun_limiter = RerunLimiter(settings.rerun_rate_limit)
@@ -86,9 +91,16 @@ def create_app(
             CORSMiddleware,
             allow_origins=settings.cors_origins,
             allow_methods=["GET", "POST"],
-            allow_headers=["Authorization", "X-API-Key", "Content-Type"],
+            allow_headers=["Authorization", "X-API-Key", "Content-Type", REQUEST_ID_HEADER],
+            expose_headers=[REQUEST_ID_HEADER],
         )
-    app.include_router(health.router)  # liveness answers anyone
+    # outermost: every line logged while a request is served, and its metrics, see its id
+    app.add_middleware(HttpMetricsMiddleware)
+    app.add_middleware(RequestIdMiddleware)
+    add_docs(app)
+    app.include_router(health.router)  # liveness and readiness answer anyone
+    # open where anonymous callers are (the loopback default), else a `read` key
+    app.include_router(metrics.router, dependencies=[Depends(authorize)])
     for module in (articles, jobs, events, actors, quotes, views):
         app.include_router(module.router, dependencies=[Depends(authorize)])
     return app

@@ -41,7 +41,13 @@ def job_url(job_id: int) -> str:
 def job_ref(job: ExtractionJob) -> JobRef:
     assert job.id is not None
     return JobRef(
-        id=job.id, status=job.status, extraction_key=job.extraction_key, url=job_url(job.id)
+        id=job.id,
+        status=job.status,
+        extraction_key=job.extraction_key,
+        url=job_url(job.id),
+        error=job.error,
+        attempts=job.attempts,
+        job_attempts=job.job_attempts,
     )
 
 

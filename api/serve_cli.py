@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import json
-import logging
-import re
+import os
 import signal
-import socket
-import sys
 import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -17,6 +14,7 @@ import typer
 from pydantic import ValidationError
 
 from api.config import LLMBackend, Settings, get_settings
+from api.logs import configure_logging
 
 if TYPE_CHECKING:  # the service stack loads only when a command runs
     from api.jobs import JobContext, JobQueue
@@ -24,36 +22,6 @@ if TYPE_CHECKING:  # the service stack loads only when a command runs
     from schemas.api import ArticleIn
 
 db_app = typer.Typer(help="The database: migrations.", no_args_is_help=True)
-
-# The seed articles' first line: " date 2017-10-17 AFP, AIN ISSA, Syria"
-_SEED_HEADER = re.compile(r"^\s*date (\d{4}-\d{2}-\d{2})\s+([^,\n]+),\s*([^\n]*)$")
-
-
-class _StderrLogger:
-    """Prints to the sys.stderr of the moment: a logger cached with the stream of the time
-    would write to a closed file once a test runner or CliRunner swapped it back."""
-
-    def msg(self, message: str) -> None:
-        print(message, file=sys.stderr, flush=True)
-
-    log = debug = info = warn = warning = msg
-    fatal = failure = err = error = critical = exception = msg
-
-
-def configure_logging(level: str = "INFO") -> None:
-    """structlog to stderr, so stdout stays clean for JSON output."""
-    logging.basicConfig(level=level, stream=sys.stderr, format="%(message)s")
-    structlog.configure(
-        processors=[
-            structlog.processors.add_log_level,
-            structlog.processors.TimeStamper(fmt="iso"),
-            structlog.dev.ConsoleRenderer(colors=sys.stderr.isatty()),
-        ],
-        wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level)),
-        logger_factory=lambda *_: _StderrLogger(),
-        cache_logger_on_first_use=False,  # tests re-configure (capture_logs)
-    )
-
 
 # ---- serve / worker -------------------------------------------------------------------------
 
@@ -79,15 +47,22 @@ def serve(
     """Run the API (uvicorn). By default it also works the extraction queue."""
     import uvicorn
 
+    # the app reads its settings again: what it allows anonymous callers depends on the host
+    for name, value in (("WIRECODER_HOST", host), ("WIRECODER_PORT", port)):
+        if value is not None:
+            os.environ[name] = str(value)
+    get_settings.cache_clear()
     configure_logging(log_level.upper())
     settings = get_settings()
-    start_default_local_model(settings)
+    if settings.run_worker_in_api:  # an API that only enqueues never calls the model
+        start_default_local_model(settings)
     uvicorn.run(
         "api.main:create_app",
         factory=True,
-        host=host or settings.host,
-        port=port or settings.port,
+        host=settings.host,
+        port=settings.port,
         log_level=log_level,
+        log_config=None,  # uvicorn's lines go through our handlers: one format, redacted
     )
 
 
@@ -95,13 +70,15 @@ def worker(
     worker_id: Annotated[
         str | None,
         typer.Option(
-            help="DBOS executor id; a restarted worker with the same id recovers "
-            "its unfinished jobs. Default: this host's name."
+            help="DBOS executor id, unique to each worker. Default: host-pid-random; a "
+            "dead worker's jobs are taken over by a live one whatever its id."
         ),
     ] = None,
 ) -> None:
     """Work the extraction queue in this process (run the API with
-    WIRECODER_RUN_WORKER_IN_API=false and share a PostgreSQL WIRECODER_DATABASE_URL)."""
+    WIRECODER_RUN_WORKER_IN_API=false and share a PostgreSQL WIRECODER_DATABASE_URL). It holds
+    a lease renewed every WIRECODER_WORKER_HEARTBEAT_S; the jobs of a worker whose lease is
+    older than WIRECODER_WORKER_LEASE_S are taken over by a live one (api/workers.py)."""
     from api.db import is_sqlite
     from api.jobs import DBOSJobQueue
 
@@ -117,9 +94,7 @@ def worker(
     start_default_local_model(settings)
     from api.service import build_job_context
 
-    queue = DBOSJobQueue(
-        build_job_context(settings), work=True, executor_id=worker_id or socket.gethostname()
-    )
+    queue = DBOSJobQueue(build_job_context(settings), work=True, executor_id=worker_id)
     queue.start()
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -134,24 +109,15 @@ def worker(
 
 
 def read_article_file(path: Path) -> dict[str, Any]:
-    """An article from a file: JSON with the POST /v1/articles fields, or plain text (whose
-    first line may be the seed header `date YYYY-MM-DD SOURCE, DATELINE`)."""
+    """An article from a file: JSON with the POST /v1/articles fields, or plain text, all of
+    it the article's text. A dateline header opening it is read by ArticleIn, as the API
+    reads it: the same file posted or extracted here is the same article."""
     raw = path.read_text(encoding="utf-8")
     if path.suffix.lower() == ".json":
         data = json.loads(raw)
         if not isinstance(data, dict):
             raise ValueError(f"{path}: expected a JSON object with at least 'text'")
         return data
-    first, _, rest = raw.partition("\n")
-    match = _SEED_HEADER.match(first)
-    if match:
-        day, source, dateline = match.groups()
-        return {
-            "text": rest,
-            "published_at": day,
-            "source": source.strip(),
-            "dateline": dateline.strip() or None,
-        }
     return {"text": raw}
 
 
@@ -187,7 +153,11 @@ def extract(
     title: Annotated[str | None, typer.Option()] = None,
     rerun: Annotated[bool, typer.Option(help="Extract again even if already extracted")] = False,
 ) -> None:
-    """Extract articles from files now, store them, and print the extractions as JSON."""
+    """Extract articles from files now, store them, and print the extractions as JSON.
+
+    Exit codes: 0 every article succeeded; 1 an extraction failed or was invalid (its job is
+    printed all the same); 2 a file is not an article (nothing after it is extracted).
+    """
     from sqlmodel import Session
 
     from api import crud, presenters
@@ -258,17 +228,27 @@ def ingest(
         bool, typer.Option(help="Run again articles whose model answer was invalid")
     ] = False,
 ) -> None:
-    """Extract a corpus. Resumable: articles already extracted are skipped."""
-    from collections import Counter
+    """Extract a corpus. Resumable: articles already extracted are skipped (failed ones are
+    run again). Ends with a summary on stderr: succeeded, failed, invalid, skipped, and the
+    bad lines with their numbers and the fields at fault.
 
+    Exit codes: 0 every line was extracted, queued or already done; 1 an article failed or
+    was invalid, or a line was bad (not JSON, or not a valid article); 2 bad usage or a file
+    that is not UTF-8.
+    """
     from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
+    from api.ingest import Submitted, ingest_lines, new_progress, print_summary
     from api.jobs import DBOSJobQueue, InlineJobQueue
     from api.service import Rerun, build_job_context
 
     configure_logging("WARNING")
     console = Console(stderr=True)
+    try:
+        lines = corpus.read_text(encoding="utf-8").splitlines()
+    except UnicodeDecodeError as error:
+        typer.echo(f"{corpus}: not UTF-8 text ({error})", err=True)
+        raise typer.Exit(2) from error
     settings = get_settings()
     ctx = build_job_context(settings)
     queue: JobQueue
@@ -279,36 +259,28 @@ def ingest(
     else:
         queue = InlineJobQueue(ctx)
     policy = Rerun.UNSUCCESSFUL if retry_invalid else Rerun.FAILED
-    lines = corpus.read_text(encoding="utf-8").splitlines()
-    counts: Counter[str] = Counter()
-    with Progress(
-        "[progress.description]{task.description}",
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=console,
-    ) as progress:
-        task = progress.add_task("extracting", total=len(lines))
-        for number, line in enumerate(lines, start=1):
-            progress.advance(task)
-            if not line.strip():
-                continue
-            try:
-                article = _validated(json.loads(line), settings, f"line {number}")
-            except (ValueError, ValidationError) as error:
-                counts["bad line"] += 1
-                console.print(f"[yellow]line {number} skipped:[/] {str(error).splitlines()[0]}")
-                continue
-            done = _submit(ctx, queue, article, policy)
-            if not done.queued:
-                counts["skipped (already extracted)"] += 1
-            else:
-                counts["queued" if enqueue else done.job.status] += 1
-            progress.update(task, description=f"extracting ({counts['succeeded']} succeeded)")
-    queue.shutdown()
-    ctx.engine.dispose()
-    for outcome, count in sorted(counts.items()):
-        console.print(f"{outcome}: {count}")
+
+    def submit(article: ArticleIn) -> Submitted:
+        done = _submit(ctx, queue, article, policy)
+        if not done.queued:
+            return Submitted(status=str(done.job.status), ran=False)
+        # inline, the job has finished by now; enqueued, a worker will run it
+        return Submitted(status="queued" if enqueue else str(done.job.status), ran=True)
+
+    try:
+        with new_progress(console) as progress:
+            tally = ingest_lines(
+                lines,
+                validate=lambda data: _validated(data, settings, "text"),
+                submit=submit,
+                progress=progress,
+                description="queueing" if enqueue else "extracting",
+            )
+    finally:
+        queue.shutdown()
+        ctx.engine.dispose()
+    print_summary(tally, console, source=corpus.name)
+    raise typer.Exit(tally.exit_code)
 
 
 # ---- db -------------------------------------------------------------------------------------

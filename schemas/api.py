@@ -18,6 +18,7 @@ from pydantic import (
     UrlConstraints,
     ValidationInfo,
     field_validator,
+    model_validator,
 )
 from sqlmodel import SQLModel
 
@@ -81,9 +82,32 @@ def _date_of(value: Any) -> Any:
 
 # ---- requests -------------------------------------------------------------------------------
 
+# The one rule for a dateline header opening an article's text, as the seed articles have it
+# (" date 2017-10-17 AFP, AIN ISSA, Syria": the date, the source, the place line). The API and
+# the CLI both read it here (ArticleIn), so a file posted raw or given to `wirecoder extract`
+# is the same article.
+DATELINE_HEADER = re.compile(r"^\s*date[ \t]+(\d{4}-\d{2}-\d{2})[ \t]+([^,\n]+),[ \t]*([^\n]*)")
+
+
+def header_fields(text: str) -> dict[str, str]:
+    """published_at, source and dateline from a dateline header opening `text`; none when
+    there is no header or its date is no date."""
+    match = DATELINE_HEADER.match(text)
+    if match is None:
+        return {}
+    day, source, dateline = match.groups()
+    try:
+        dt.date.fromisoformat(day)
+    except ValueError:
+        return {}
+    found = {"published_at": day, "source": source.strip(), "dateline": dateline.strip()}
+    return {name: value for name, value in found.items() if value}
+
 
 class ArticleIn(BaseModel):
-    """A news article to extract events, actors and quotes from."""
+    """A news article to extract events, actors and quotes from. A text whose first line is a
+    dateline header (`date YYYY-MM-DD SOURCE, DATELINE`) keeps that line, and the header fills
+    published_at, source and dateline where they are not given."""
 
     model_config = ConfigDict(
         extra="forbid",
@@ -104,7 +128,9 @@ class ArticleIn(BaseModel):
     text: str = Field(
         description="The article's full text. Control characters are removed and a lone "
         "surrogate is refused; the text is then normalised (NFC, whitespace) before it is "
-        "stored, hashed and offset into. Must have a visible character."
+        "stored, hashed and offset into. Must have a visible character. A first line "
+        "`date YYYY-MM-DD SOURCE, DATELINE` stays in the text and fills published_at, source "
+        "and dateline where they are not given."
     )
     title: str | None = Field(default=None, max_length=500)
     url: Annotated[AnyHttpUrl, UrlConstraints(max_length=URL_MAX_CHARS)] | None = None
@@ -117,6 +143,15 @@ class ArticleIn(BaseModel):
     dateline: str | None = Field(
         default=None, max_length=200, description="Place line, e.g. 'AIN ISSA, Syria'."
     )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _fields_from_header(cls, data: Any) -> Any:
+        """A field given (not null) wins over the header's."""
+        if not isinstance(data, dict) or not isinstance(data.get("text"), str):
+            return data
+        found = header_fields(data["text"])
+        return {**data, **{k: v for k, v in found.items() if data.get(k) is None}}
 
     @field_validator("text")
     @classmethod
@@ -168,10 +203,20 @@ class ArticleBatchIn(BaseModel):
 
 
 class JobRef(BaseModel):
+    """The article's extraction job as it stands; a job that did not succeed says why (the
+    whole job, with its provenance and usage: GET `url`)."""
+
     id: int
-    status: str = Field(examples=["queued"])
+    status: str = Field(
+        examples=["queued"], description="queued, running, succeeded, invalid or failed"
+    )
     extraction_key: str
     url: str = Field(examples=["/v1/jobs/1"])
+    error: str | None = Field(
+        description="Why the job failed or its answer was invalid; null otherwise."
+    )
+    attempts: int = Field(description="Model calls, summed over job-level tries.")
+    job_attempts: int = Field(description="Job-level tries of the latest request.")
 
 
 class JobSummary(BaseModel):
@@ -185,8 +230,9 @@ class JobSummary(BaseModel):
     prompt: PromptRef
     model: str
     attempts: int = Field(description="Model calls, summed over job-level tries.")
+    job_attempts: int = Field(description="Job-level tries of the latest request.")
     finished_at: UtcDatetime | None
-    error: str | None
+    error: str | None = Field(description="Why the job failed or its answer was invalid.")
 
 
 class JobPublic(JobSummary):
@@ -201,7 +247,6 @@ class JobPublic(JobSummary):
     mode: str
     weights_sha256: str | None
     requests: int = Field(description="Times queued: the first submission plus re-runs.")
-    job_attempts: int = Field(description="Job-level tries of the latest request.")
     prompt_tokens: int
     completion_tokens: int
     total_tokens: int
@@ -314,10 +359,77 @@ class CanonicalActorPublic(SQLModel):
     quotes: int
 
 
+class QueueHealth(BaseModel):
+    name: str = Field(examples=["dbos"], description="dbos, or inline (the CLI and tests).")
+    concurrency: int = Field(examples=[1], description="Jobs at once, across all workers.")
+    rate_limit: str = Field(examples=["30/60s"], description="Jobs started per period.")
+    worker_in_api: bool = Field(
+        description="Whether this process works the queue (else `wirecoder worker`s do)."
+    )
+
+
 class Health(BaseModel):
+    """Liveness, and what new extractions run with. Nothing here is probed: /health/ready."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "status": "ok",
+                    "backend": "local",
+                    "model": "qwen2.5-coder-0.5b",
+                    "base_url": "http://127.0.0.1:8765/v1",
+                    "prompt": "extract@v3",
+                    "database": "sqlite",
+                    "queue": {
+                        "name": "dbos",
+                        "concurrency": 1,
+                        "rate_limit": "30/60s",
+                        "worker_in_api": True,
+                    },
+                }
+            ]
+        }
+    )
+
     status: str = Field(examples=["ok"])
-    database: str = Field(examples=["sqlite"])
-    job_queue: str = Field(examples=["dbos"])
-    prompt: str | None = Field(examples=["extract@v1"])
-    model: str | None
-    base_url: str | None
+    backend: str = Field(examples=["local"], description="local, openai or replay.")
+    model: str = Field(
+        examples=["qwen2.5-coder-0.5b"],
+        description="The model asked; with replay, the one whose recorded answers are served.",
+    )
+    base_url: str | None = Field(
+        examples=["http://127.0.0.1:8765/v1"],
+        description="The server model calls go to, without credentials; null with replay.",
+    )
+    prompt: str = Field(examples=["extract@v3"])
+    database: str = Field(examples=["sqlite"], description="The database's dialect.")
+    queue: QueueHealth
+
+
+class ReadinessCheck(BaseModel):
+    ok: bool
+    detail: str = Field(examples=["answered in 3 ms"])
+
+
+class Readiness(BaseModel):
+    """Whether this process can take articles: its database and its model both answer."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "status": "ready",
+                    "database": {"ok": True, "detail": "answered in 2 ms"},
+                    "model": {
+                        "ok": True,
+                        "detail": "http://127.0.0.1:8765/v1/models answered in 4 ms",
+                    },
+                }
+            ]
+        }
+    )
+
+    status: str = Field(examples=["ready"], description="ready, or not ready (a 503).")
+    database: ReadinessCheck
+    model: ReadinessCheck

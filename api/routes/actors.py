@@ -8,13 +8,18 @@ from fastapi import APIRouter, Query
 
 from api import browse, presenters
 from api.deps import SEARCH_MAX_CHARS, PaginationDep, SearchTerm, SessionDep
+from api.openapi_examples import CANONICAL_ACTOR, json_content, page
 from schemas.api import CanonicalActorPublic, Page
 from schemas.extraction import ActorKind
 
 router = APIRouter(prefix="/v1/actors", tags=["actors"])
 
 
-@router.get("", response_model=Page[CanonicalActorPublic])
+@router.get(
+    "",
+    response_model=Page[CanonicalActorPublic],
+    responses={200: {"content": json_content(page(CANONICAL_ACTOR))}},
+)
 def list_actors(
     session: SessionDep,
     page: PaginationDep,

@@ -10,6 +10,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from api import crud, presenters
+from api import openapi_examples as examples
 from api.auth import limit_reruns
 from api.config import Settings
 from api.deps import (
@@ -27,6 +28,7 @@ from api.job_waiter import JobWaiter
 from api.models import Article, ExtractionJob, JobStatus
 from api.service import ArticleTooLong, check_length, rerun_article, submit_article
 from schemas.api import (
+    EXAMPLE_TEXT,
     ArticleBatchIn,
     ArticleBatchSubmitted,
     ArticleIn,
@@ -48,8 +50,23 @@ WaitQuery = Annotated[
         "A waiting request holds no server thread.",
     ),
 ]
-WAITED: dict[int | str, dict[str, Any]] = {
-    200: {"model": ArticleSubmitted, "description": "With ?wait: the extraction finished in time."}
+Responses = dict[int | str, dict[str, Any]]
+WAITED: Responses = {
+    200: {
+        "model": ArticleSubmitted,
+        "description": "With ?wait: the job finished in time. `job.status` says how: "
+        "succeeded (with the extraction), or invalid or failed (with `job.error`, the reason, "
+        "and `job.attempts`).",
+        "content": examples.json_examples(
+            succeeded=("The extraction, stored", examples.SUCCEEDED),
+            failed=("The job failed: the reason is in job.error", examples.FAILED),
+        ),
+    },
+    202: {
+        "description": "Stored and queued (or still running after ?wait): poll the job at "
+        "`job.url`, the Location header.",
+        "content": examples.json_content(examples.SUBMITTED),
+    },
 }
 
 
@@ -132,7 +149,17 @@ async def submit(
     return await _respond(response, engine, waiter, settings, submitted, wait)
 
 
-@router.post("/batch", status_code=status.HTTP_202_ACCEPTED, response_model=ArticleBatchSubmitted)
+@router.post(
+    "/batch",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=ArticleBatchSubmitted,
+    responses={
+        202: {
+            "description": "Every article stored and its job queued.",
+            "content": examples.json_content({"items": [examples.SUBMITTED]}),
+        }
+    },
+)
 def submit_batch(
     batch: ArticleBatchIn,
     session: SessionDep,
@@ -152,14 +179,22 @@ def submit_batch(
     return ArticleBatchSubmitted(items=items)
 
 
-@router.get("", response_model=Page[ArticleSummary])
+@router.get(
+    "",
+    response_model=Page[ArticleSummary],
+    responses={200: {"content": examples.json_content(examples.page(examples.ARTICLE_SUMMARY))}},
+)
 def list_articles(session: SessionDep, page: PaginationDep) -> Page[ArticleSummary]:
     """Stored articles, newest first."""
     rows, total = crud.list_articles(session=session, limit=page.limit, offset=page.offset)
     return page.of([presenters.article_summary(a) for a in rows], total)
 
 
-@router.get("/{article_id}", response_model=ArticlePublic)
+@router.get(
+    "/{article_id}",
+    response_model=ArticlePublic,
+    responses={200: {"content": examples.json_content(examples.article(EXAMPLE_TEXT))}},
+)
 def read_article(article_id: IdPath, session: SessionDep) -> ArticlePublic:
     """An article with its current extraction and every extraction job."""
     article = get_article_or_404(session, article_id)

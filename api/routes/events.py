@@ -7,7 +7,7 @@ import io
 import json
 from collections.abc import Iterator
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Any
 
 import structlog
 from fastapi import APIRouter, Depends, Query
@@ -16,6 +16,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
 from api import browse, crud, presenters
+from api import openapi_examples as examples
 from api.deps import SEARCH_MAX_CHARS, EngineDep, IdQuery, PaginationDep, SearchTerm, SessionDep
 from api.errors import invalid
 from api.models import ActorRole, Article
@@ -31,38 +32,44 @@ EXPORT_BATCH = 500
 _TIME_PRECISION = {"day": 1, "week": 2, "month": 3, "year": 3}
 # ACLED's geo_precision: 1 = the place, 2 = part of a region, 3 = a province or country
 _GEO_PRECISION = {"place": 1, "admin_area": 3, "country": 3}
-EXPORT_COLUMNS = [
-    "event_id_cnty",
-    "event_date",
-    "year",
-    "time_precision",
-    "event_type",
-    "sub_event_type",
-    "actor1",
-    "assoc_actor_1",
-    "actor2",
-    "assoc_actor_2",
-    "country",
-    "country_code",
-    "admin1",
-    "location",
-    "latitude",
-    "longitude",
-    "geonameid",
-    "geo_precision",
-    "source",
-    "source_url",
-    "notes",
-    "fatalities",
-    "plover_event_type",
-    "plover_mode",
-    "status",
-    "evidence",
-    "evidence_start",
-    "evidence_end",
-    "article_id",
-    "job_id",
-]
+# The export's columns in order, ACLED's names first: (JSON type in the JSON lines export,
+# meaning). An unknown value is "" in both formats, as in ACLED's own files.
+_OR_EMPTY = ' or "" when unknown'
+EXPORT_COLUMNS: dict[str, tuple[str | list[str], str]] = {
+    "event_id_cnty": ("string", "WC and the event's id"),
+    "event_date": ("string", 'YYYY-MM-DD, or ""'),
+    "year": (["integer", "string"], "The event's year" + _OR_EMPTY),
+    "time_precision": (["integer", "string"], "1 day, 2 week, 3 month or coarser" + _OR_EMPTY),
+    "event_type": ("string", "ACLED event type, from the PLOVER type and mode"),
+    "sub_event_type": ("string", "ACLED sub-event type"),
+    "actor1": ("string", "The first source actor (canonical name)"),
+    "assoc_actor_1": ("string", "The other source actors, separated by '; '"),
+    "actor2": ("string", "The first target actor (canonical name)"),
+    "assoc_actor_2": ("string", "The other target actors, separated by '; '"),
+    "country": ("string", "Country of the place"),
+    "country_code": ("string", "ISO 3166-1 alpha-2"),
+    "admin1": ("string", "First-level administrative area"),
+    "location": ("string", "The place as the article names it"),
+    "latitude": (["number", "string"], "GeoNames latitude" + _OR_EMPTY),
+    "longitude": (["number", "string"], "GeoNames longitude" + _OR_EMPTY),
+    "geonameid": (["integer", "string"], "GeoNames id" + _OR_EMPTY),
+    "geo_precision": (
+        ["integer", "string"],
+        "1 the place, 2 part of a region, 3 a province or country" + _OR_EMPTY,
+    ),
+    "source": ("string", "The article's source"),
+    "source_url": ("string", "The article's URL"),
+    "notes": ("string", "The event's summary"),
+    "fatalities": (["integer", "string"], "Deaths, coded low when vague" + _OR_EMPTY),
+    "plover_event_type": ("string", "PLOVER event type"),
+    "plover_mode": ("string", "PLOVER mode"),
+    "status": ("string", "asserted, claimed, denied, threatened or planned"),
+    "evidence": ("string", "The article's sentence the event rests on, verbatim"),
+    "evidence_start": (["integer", "string"], "Its first character in the article's text"),
+    "evidence_end": (["integer", "string"], "The character after its last"),
+    "article_id": ("integer", "The article"),
+    "job_id": ("integer", "The extraction job"),
+}
 
 
 class ExportFormat(StrEnum):
@@ -108,42 +115,7 @@ def event_filters(
 FiltersDep = Annotated[browse.EventFilters, Depends(event_filters)]
 
 
-@router.get("", response_model=Page[EventPublic])
-def list_events(session: SessionDep, filters: FiltersDep, page: PaginationDep) -> Page[EventPublic]:
-    """Events of every article's current extraction, newest date first."""
-    rows, total = browse.list_events(
-        session=session, filters=filters, limit=page.limit, offset=page.offset
-    )
-    return page.of(
-        presenters.events_public(rows, *crud.event_rows(session=session, events=rows)), total
-    )
-
-
-@router.get(
-    "/export",
-    response_class=StreamingResponse,
-    responses={200: {"content": {"text/csv": {}, "application/x-ndjson": {}}}},
-)
-def export_events(
-    engine: EngineDep, filters: FiltersDep, format: ExportFormat = ExportFormat.CSV
-) -> StreamingResponse:
-    """Every matching event, one row each, with ACLED-style columns (CSV or JSON lines). CSV
-    cells that a spreadsheet would run as a formula start with a quote (')."""
-    # the filters are checked and the first page read before the 200 goes out: what can fail
-    # here fails with a status, not in the middle of the body
-    first = _export_page(engine, filters, 0)
-    rows = _export_rows(engine, filters, first)
-    if format == ExportFormat.JSONL:
-        body: Iterator[str] = (json.dumps(row, ensure_ascii=False) + "\n" for row in rows)
-        media, suffix = "application/x-ndjson", "jsonl"
-    else:
-        body, media, suffix = _csv_lines(rows), "text/csv", "csv"
-    return StreamingResponse(
-        body,
-        media_type=media,
-        headers={"Content-Disposition": f'attachment; filename="wirecoder-events.{suffix}"'},
-    )
-
+# ---- the export's rows ----------------------------------------------------------------------
 
 # What a spreadsheet reads as the start of a formula (OWASP's CSV injection list).
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -159,7 +131,7 @@ def csv_cell(value: object) -> object:
 
 def _csv_lines(rows: Iterator[dict[str, object]]) -> Iterator[str]:
     buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=EXPORT_COLUMNS)
+    writer = csv.DictWriter(buffer, fieldnames=list(EXPORT_COLUMNS))
     writer.writeheader()
     for row in rows:
         writer.writerow({column: csv_cell(value) for column, value in row.items()})
@@ -169,45 +141,12 @@ def _csv_lines(rows: Iterator[dict[str, object]]) -> Iterator[str]:
     yield buffer.getvalue()
 
 
-ExportPage = list[dict[str, object]]
-
-
-def _export_page(engine: Engine, filters: browse.EventFilters, offset: int) -> ExportPage:
-    with Session(engine) as session:
-        events, _ = browse.list_events(
-            session=session, filters=filters, limit=EXPORT_BATCH, offset=offset
-        )
-        if not events:
-            return []
-        public = presenters.events_public(events, *crud.event_rows(session=session, events=events))
-        ids = {e.article_id for e in events}
-        articles = {a.id: a for a in session.exec(select(Article).where(col(Article.id).in_(ids)))}
-    return [_acled_row(event, articles[event.article_id]) for event in public]
-
-
-def _export_rows(
-    engine: Engine, filters: browse.EventFilters, first: ExportPage
-) -> Iterator[dict[str, object]]:
-    page, offset = first, 0
-    while page:
-        yield from page
-        if len(page) < EXPORT_BATCH:
-            return
-        offset += EXPORT_BATCH
-        try:
-            page = _export_page(engine, filters, offset)
-        except Exception:
-            # the 200 is out: the connection is dropped unfinished, so the client sees a
-            # truncated download rather than a short file that looks complete
-            log.exception("export_failed", offset=offset)
-            raise
-
-
 def _names(actors: list[EventActorPublic]) -> list[str]:
     return [a.canonical_name or a.name for a in actors]
 
 
-def _acled_row(event: EventPublic, article: Article) -> dict[str, object]:
+def _acled_row(event: EventPublic, source: str | None, url: str | None) -> dict[str, object]:
+    """One export row: the event and its article's source and URL."""
     sources, targets = _names(event.sources), _names(event.targets)
     location = event.location or Location()
     span = event.evidence_span or Span(text=event.evidence)
@@ -231,8 +170,8 @@ def _acled_row(event: EventPublic, article: Article) -> dict[str, object]:
         "geonameid": location.geonameid or "",
         # GeoNames' precision where the place was resolved, else the level the text named
         "geo_precision": location.geo_precision or _GEO_PRECISION.get(location.precision, ""),
-        "source": article.source or "",
-        "source_url": article.url or "",
+        "source": source or "",
+        "source_url": url or "",
         "notes": event.summary,
         "fatalities": event.fatalities if event.fatalities is not None else "",
         "plover_event_type": event.event_type.value,
@@ -244,3 +183,116 @@ def _acled_row(event: EventPublic, article: Article) -> dict[str, object]:
         "article_id": event.article_id,
         "job_id": event.job_id,
     }
+
+
+# The docs' example row is the export's own row of the example event.
+_EXAMPLE_ROW = _acled_row(
+    EventPublic.model_validate(examples.EVENT),
+    examples.ARTICLE_SUMMARY["source"],
+    examples.ARTICLE_SUMMARY["url"],
+)
+EXPORT_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "One row per event, with these columns in this order: "
+        + ", ".join(EXPORT_COLUMNS)
+        + ".",
+        "content": {
+            "text/csv": {
+                "schema": {
+                    "type": "string",
+                    "description": "A header line naming the columns, then one line per event.",
+                },
+                "example": "".join(_csv_lines(iter([_EXAMPLE_ROW]))),
+            },
+            "application/x-ndjson": {
+                "schema": {
+                    "description": "One JSON object per line, one line per event.",
+                    "type": "object",
+                    "properties": {
+                        name: {"type": kind, "description": meaning}
+                        for name, (kind, meaning) in EXPORT_COLUMNS.items()
+                    },
+                    "required": list(EXPORT_COLUMNS),
+                },
+                "example": _EXAMPLE_ROW,
+            },
+        },
+    }
+}
+
+
+# ---- routes ---------------------------------------------------------------------------------
+
+
+@router.get(
+    "",
+    response_model=Page[EventPublic],
+    responses={200: {"content": examples.json_content(examples.page(examples.EVENT))}},
+)
+def list_events(session: SessionDep, filters: FiltersDep, page: PaginationDep) -> Page[EventPublic]:
+    """Events of every article's current extraction, newest date first."""
+    rows, total = browse.list_events(
+        session=session, filters=filters, limit=page.limit, offset=page.offset
+    )
+    return page.of(
+        presenters.events_public(rows, *crud.event_rows(session=session, events=rows)), total
+    )
+
+
+@router.get("/export", response_class=StreamingResponse, responses=EXPORT_RESPONSES)
+def export_events(
+    engine: EngineDep, filters: FiltersDep, format: ExportFormat = ExportFormat.CSV
+) -> StreamingResponse:
+    """Every matching event, one row each, with ACLED-style columns (CSV or JSON lines). CSV
+    cells that a spreadsheet would run as a formula start with a quote (')."""
+    # the filters are checked and the first page read before the 200 goes out: what can fail
+    # here fails with a status, not in the middle of the body
+    first = _export_page(engine, filters, 0)
+    rows = _export_rows(engine, filters, first)
+    if format == ExportFormat.JSONL:
+        body: Iterator[str] = (json.dumps(row, ensure_ascii=False) + "\n" for row in rows)
+        media, suffix = "application/x-ndjson", "jsonl"
+    else:
+        body, media, suffix = _csv_lines(rows), "text/csv", "csv"
+    return StreamingResponse(
+        body,
+        media_type=media,
+        headers={"Content-Disposition": f'attachment; filename="wirecoder-events.{suffix}"'},
+    )
+
+
+ExportPage = list[dict[str, object]]
+
+
+def _export_page(engine: Engine, filters: browse.EventFilters, offset: int) -> ExportPage:
+    with Session(engine) as session:
+        events, _ = browse.list_events(
+            session=session, filters=filters, limit=EXPORT_BATCH, offset=offset
+        )
+        if not events:
+            return []
+        public = presenters.events_public(events, *crud.event_rows(session=session, events=events))
+        ids = {e.article_id for e in events}
+        articles = {a.id: a for a in session.exec(select(Article).where(col(Article.id).in_(ids)))}
+    return [
+        _acled_row(event, articles[event.article_id].source, articles[event.article_id].url)
+        for event in public
+    ]
+
+
+def _export_rows(
+    engine: Engine, filters: browse.EventFilters, first: ExportPage
+) -> Iterator[dict[str, object]]:
+    page, offset = first, 0
+    while page:
+        yield from page
+        if len(page) < EXPORT_BATCH:
+            return
+        offset += EXPORT_BATCH
+        try:
+            page = _export_page(engine, filters, offset)
+        except Exception:
+            # the 200 is out: the connection is dropped unfinished, so the client sees a
+            # truncated download rather than a short file that looks complete
+            log.exception("export_failed", offset=offset)
+            raise

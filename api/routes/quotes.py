@@ -8,12 +8,15 @@ from fastapi import APIRouter, Query
 
 from api import browse, crud, presenters
 from api.deps import SEARCH_MAX_CHARS, IdQuery, PaginationDep, SearchTerm, SessionDep
+from api.openapi_examples import QUOTE, json_content, page
 from schemas.api import Page, QuotePublic
 
 router = APIRouter(prefix="/v1/quotes", tags=["quotes"])
 
 
-@router.get("", response_model=Page[QuotePublic])
+@router.get(
+    "", response_model=Page[QuotePublic], responses={200: {"content": json_content(page(QUOTE))}}
+)
 def list_quotes(
     session: SessionDep,
     page: PaginationDep,

@@ -14,6 +14,7 @@ from fastapi.templating import Jinja2Templates
 from api import crud, presenters
 from api.deps import IdPath, SessionDep, get_article_or_404
 from api.errors import json_error_responses
+from api.openapi_examples import VIEW_HTML
 from schemas.api import ExtractionPublic
 from schemas.grounded import Span
 
@@ -74,7 +75,15 @@ def segments(text: str, marks: list[Mark]) -> list[Segment]:
 
 
 @router.get(
-    "/articles/{article_id}/view", response_class=HTMLResponse, responses=json_error_responses()
+    "/articles/{article_id}/view",
+    response_class=HTMLResponse,
+    responses={
+        **json_error_responses(),
+        200: {
+            "description": "The article as HTML, its spans highlighted.",
+            "content": {"text/html": {"schema": {"type": "string"}, "example": VIEW_HTML}},
+        },
+    },
 )
 def view_article(article_id: IdPath, request: Request, session: SessionDep) -> HTMLResponse:
     """The article with its current extraction highlighted."""

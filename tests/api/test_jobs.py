@@ -18,7 +18,7 @@ def test_dbos_queue_runs_jobs_once_per_workflow_id(
 ) -> None:
     extractor = make_fake_extractor(script=["succeeded", "invalid", "succeeded"])
     with TestClient(create_app(settings, extractor=extractor)) as client:
-        assert client.get("/health").json()["job_queue"] == "dbos"
+        assert client.get("/health").json()["queue"]["name"] == "dbos"
         first = client.post("/v1/articles?wait=30", json=seed_body)
         assert first.status_code == 200, first.text
         assert len(first.json()["extraction"]["events"]) == 4

@@ -1,23 +1,37 @@
-"""No secret in logs, recordings or the database (api.logs): a run that fails with a planted
-API key, database password and model-URL password, logged at INFO with tracebacks."""
+"""Logs (api.logs): no secret in logs, recordings or the database — a run that fails with a
+planted API key, database password and model-URL password, logged at INFO with tracebacks, in
+either format; JSON lines that parse, for structlog's and the standard library's records
+alike; a request's id on every line logged for it, its job's in a DBOS worker and uvicorn's
+access line included."""
 
 from __future__ import annotations
 
+import json
 import logging
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 import structlog
+import uvicorn
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
 from sqlalchemy.engine import make_url
 from sqlmodel import Session, select
 
 from api import crud
 from api.config import LLMBackend, Settings
 from api.db import make_engine, upgrade_database
-from api.jobs import JobContext, run_job
+from api.jobs import InlineJobQueue, JobContext, run_job
 from api.llm.extractor import Extractor
-from api.logs import Redactor, configure_logging, settings_secrets
+from api.logs import LogFormat, Redactor, configure_logging, settings_secrets
+from api.main import create_app
 from api.models import ExtractionJob, JobStatus
 from schemas.contract import ArticleInput
 from tests.api.llm.scripted_server import ARTICLE_TEXT, FAKE_MODEL, ScriptedServer
@@ -71,14 +85,19 @@ class _ExplodingExtractor:
         raise RuntimeError(f"the model client broke (key ending {api_key[-4:]})")
 
 
+@pytest.mark.parametrize("log_format", ["console", "json"])
 def test_a_failing_run_leaves_no_secret_in_logs_recordings_or_database(
-    db_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str], caplog: Any
+    db_url: str,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    caplog: Any,
+    log_format: LogFormat,
 ) -> None:
     settings = _settings(db_url, tmp_path)
-    upgrade_database(settings.resolved_database_url)
-    engine = make_engine(settings.resolved_database_url)
     caplog.set_level(logging.INFO)
-    configure_logging("INFO", secrets=settings_secrets(settings))
+    configure_logging("INFO", secrets=settings_secrets(settings), log_format=log_format)
+    upgrade_database(settings.resolved_database_url)  # alembic's lines: in the format too
+    engine = make_engine(settings.resolved_database_url)
     server = ScriptedServer().status(500)
     extractor = Extractor(settings, network=server.transport(), sleep=lambda _s: None)
     log = structlog.get_logger("test")
@@ -97,7 +116,13 @@ def test_a_failing_run_leaves_no_secret_in_logs_recordings_or_database(
             for job in session.exec(select(ExtractionJob)).all()
         )
     engine.dispose()
-    logs = "\n".join((*capsys.readouterr(), caplog.text))
+    stderr = capsys.readouterr().err
+    logs = "\n".join((stderr, caplog.text))
+    if log_format == "json":  # every line one JSON object, the standard library's too
+        lines = [json.loads(line) for line in stderr.splitlines()]
+        loggers = {line.get("logger") for line in lines}
+        assert {"api.jobs", "httpx2", "alembic.runtime.migration"} <= loggers
+        assert any("Traceback" in line.get("exception", "") for line in lines)
     recordings = " ".join(p.read_text() for p in (tmp_path / "recordings").rglob("*"))
     assert "Traceback" in logs and "extractor_raised" in logs  # the failure was logged...
     assert "HTTP Request: POST http://***@model.test/v1/chat/completions" in caplog.text
@@ -110,3 +135,93 @@ def test_the_cli_prints_tracebacks_without_local_variables() -> None:
     from api.cli import app
 
     assert app.pretty_exceptions_show_locals is False
+
+
+def _json_lines(stderr: str) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in stderr.splitlines()]  # each line, or this fails
+
+
+def test_a_request_id_is_carried_into_its_jobs_log_lines(
+    settings: Settings,
+    make_fake_extractor: Any,
+    seed_body: dict[str, Any],
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    configure_logging("INFO", secrets=[], log_format="json")
+    extractor = make_fake_extractor(script=["succeeded"])
+    # the DBOS queue: the job runs in a DBOS thread, not in the request's
+    with TestClient(create_app(settings, extractor=extractor)) as client:
+        posted = client.post(
+            "/v1/articles?wait=30", json=seed_body, headers={"X-Request-ID": "abc"}
+        )
+        other = client.post("/v1/articles?wait=30", json={**seed_body, "text": "Another one."})
+    assert posted.status_code == other.status_code == 200, posted.text
+    assert posted.headers["x-request-id"] == "abc"
+    lines = _json_lines(capsys.readouterr().err)
+    tries = [line for line in lines if line["event"] == "extraction_try"]
+    assert len(tries) == 2
+    job_id = posted.json()["job"]["id"]
+    mine = next(line for line in tries if line["job_id"] == job_id)
+    assert mine["request_id"] == "abc" and mine["status"] == "succeeded"
+    theirs = next(line for line in tries if line["job_id"] != job_id)
+    assert theirs["request_id"] == other.headers["x-request-id"] != "abc"
+
+
+@contextmanager
+def _uvicorn(app: FastAPI) -> Iterator[str]:
+    """The app on uvicorn as `wirecoder serve` runs it: log_config=None, access log on."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind(("127.0.0.1", 0))
+    server = uvicorn.Server(uvicorn.Config(app, log_level="info", log_config=None))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 60
+    while not server.started:
+        assert thread.is_alive() and time.monotonic() < deadline, "the server did not start"
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
+    finally:
+        server.should_exit = True
+        thread.join(30)
+        sock.close()
+
+
+def test_uvicorn_access_lines_are_json_with_the_request_id(
+    settings: Settings, fake_extractor: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    configure_logging("INFO", secrets=[], log_format="json")
+    app = create_app(
+        settings,
+        extractor=fake_extractor,
+        job_queue_factory=lambda ctx: InlineJobQueue(ctx, sleep=lambda _s: None),
+    )
+    with _uvicorn(app) as base_url:
+        answered = httpx.get(
+            f"{base_url}/health?key=planted-query-secret", headers={"X-Request-ID": "abc"}
+        )
+    assert answered.status_code == 200 and answered.headers["x-request-id"] == "abc"
+    lines = _json_lines(capsys.readouterr().err)
+    access = [line for line in lines if line.get("logger") == "uvicorn.access"]
+    assert len(access) == 1, lines
+    assert access[0]["request_id"] == "abc" and access[0]["level"] == "info"
+    assert "GET /health?key=*** HTTP/1.1" in access[0]["event"]  # redacted in JSON too
+    assert any(line.get("logger") == "uvicorn.error" for line in lines)  # "Started server..."
+
+
+def test_the_log_format_is_a_setting(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from api.config import get_settings
+
+    monkeypatch.setenv("WIRECODER_LOG_FORMAT", "json")
+    get_settings.cache_clear()
+    try:
+        configure_logging("INFO")  # as `wirecoder serve` and `worker` do
+    finally:
+        get_settings.cache_clear()
+    structlog.get_logger("wirecoder.test").info("hello", n=1)
+    logging.getLogger("uvicorn.error").warning("Started %s", "server")
+    first, second = _json_lines(capsys.readouterr().err)
+    assert first["event"] == "hello" and first["n"] == 1 and first["logger"] == "wirecoder.test"
+    assert second == {**second, "event": "Started server", "level": "warning"}

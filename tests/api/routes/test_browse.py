@@ -115,7 +115,7 @@ def test_export_with_nothing_is_a_header(client: TestClient) -> None:
 def test_health(client: TestClient) -> None:
     body = client.get("/health").json()
     assert body["status"] == "ok" and body["database"] in {"sqlite", "postgresql"}
-    assert body["job_queue"] == "inline" and body["prompt"] == "extract@v1"
+    assert body["queue"]["name"] == "inline" and body["prompt"] == "extract@v1"
 
 
 def test_openapi_has_seed_examples(client: TestClient) -> None:
