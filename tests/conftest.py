@@ -44,21 +44,27 @@ def _postgres_schema_url(schema: str) -> str:
     return f"{POSTGRES_URL}?options=-csearch_path%3D{schema}&application_name={schema}"
 
 
+def postgres_admin() -> Any:
+    """An autocommit connection to the local PostgreSQL; the test is skipped without one,
+    except under CI=true where a missing PostgreSQL is an error."""
+    import psycopg
+
+    conninfo = POSTGRES_URL.replace("postgresql+psycopg://", "postgresql://")
+    try:
+        return psycopg.connect(conninfo, autocommit=True, connect_timeout=3)
+    except psycopg.OperationalError as error:
+        if os.environ.get("CI") == "true":
+            raise
+        pytest.skip(f"PostgreSQL not reachable at {POSTGRES_URL}: {error}")
+
+
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """An empty database: a SQLite file, or a fresh schema in the local PostgreSQL."""
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'wirecoder.db'}"
         return
-    import psycopg
-
-    conninfo = POSTGRES_URL.replace("postgresql+psycopg://", "postgresql://")
-    try:
-        admin = psycopg.connect(conninfo, autocommit=True, connect_timeout=3)
-    except psycopg.OperationalError as error:
-        if os.environ.get("CI") == "true":
-            raise
-        pytest.skip(f"PostgreSQL not reachable at {POSTGRES_URL}: {error}")
+    admin = postgres_admin()
     schema = f"wc_test_{uuid.uuid4().hex[:12]}"
     admin.execute(f'CREATE SCHEMA "{schema}"')
     try:

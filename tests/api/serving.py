@@ -8,20 +8,21 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 import uvicorn
 from fastapi import FastAPI
 
 
 @contextmanager
-def serve(app: FastAPI) -> Iterator[str]:
-    """`with serve(app) as base_url:` the lifespan runs, requests are served, then it stops."""
+def serve(app: FastAPI, **config: Any) -> Iterator[str]:
+    """`with serve(app) as base_url:` the lifespan runs, requests are served, then it stops.
+    `config` overrides uvicorn.Config's arguments (log_level, log_config, ...)."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
-    server = uvicorn.Server(
-        uvicorn.Config(app, log_level="warning", lifespan="on", timeout_keep_alive=60)
-    )
+    options: dict[str, Any] = {"log_level": "warning", "lifespan": "on", "timeout_keep_alive": 60}
+    server = uvicorn.Server(uvicorn.Config(app, **(options | config)))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
     deadline = time.monotonic() + 60

@@ -8,19 +8,12 @@ from __future__ import annotations
 
 import json
 import logging
-import socket
-import threading
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 import structlog
-import uvicorn
-from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy.engine import make_url
 from sqlmodel import Session, select
@@ -35,6 +28,7 @@ from api.main import create_app
 from api.models import ExtractionJob, JobStatus
 from schemas.contract import ArticleInput
 from tests.api.llm.scripted_server import ARTICLE_TEXT, FAKE_MODEL, ScriptedServer
+from tests.api.serving import serve
 
 PLANTED_KEY = "sk-planted-4f1c9e77a2"
 PLANTED_URL_PASSWORD = "planted-url-pass-93"
@@ -167,26 +161,6 @@ def test_a_request_id_is_carried_into_its_jobs_log_lines(
     assert theirs["request_id"] == other.headers["x-request-id"] != "abc"
 
 
-@contextmanager
-def _uvicorn(app: FastAPI) -> Iterator[str]:
-    """The app on uvicorn as `wirecoder serve` runs it: log_config=None, access log on."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind(("127.0.0.1", 0))
-    server = uvicorn.Server(uvicorn.Config(app, log_level="info", log_config=None))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 60
-    while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "the server did not start"
-        time.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
-    finally:
-        server.should_exit = True
-        thread.join(30)
-        sock.close()
-
-
 def test_uvicorn_access_lines_are_json_with_the_request_id(
     settings: Settings, fake_extractor: Any, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -196,7 +170,8 @@ def test_uvicorn_access_lines_are_json_with_the_request_id(
         extractor=fake_extractor,
         job_queue_factory=lambda ctx: InlineJobQueue(ctx, sleep=lambda _s: None),
     )
-    with _uvicorn(app) as base_url:
+    # as `wirecoder serve` runs it: log_config=None, access log on
+    with serve(app, log_level="info", log_config=None) as base_url:
         answered = httpx.get(
             f"{base_url}/health?key=planted-query-secret", headers={"X-Request-ID": "abc"}
         )

@@ -33,7 +33,7 @@ from sqlmodel import Session, col, select
 
 from api.db import make_engine, normalize_database_url, upgrade_database
 from api.models import ExtractionJob, JobStatus, WorkerHeartbeat
-from tests.conftest import POSTGRES_URL
+from tests.conftest import POSTGRES_URL, postgres_admin
 
 REPO = Path(__file__).resolve().parents[2]
 MODEL_SERVER = REPO / "tests" / "scripted_openai_server.py"
@@ -215,15 +215,7 @@ def _assert_each_job_stored_once(
 def fresh_postgres() -> Iterator[str]:
     """A fresh PostgreSQL database (wirecoder's tables, and DBOS's `dbos` schema), dropped at
     the end: DBOS's system schema has a fixed name, so a schema of its own would not do."""
-    import psycopg
-
-    conninfo = POSTGRES_URL.replace("postgresql+psycopg://", "postgresql://")
-    try:
-        admin = psycopg.connect(conninfo, autocommit=True, connect_timeout=3)
-    except psycopg.OperationalError as error:
-        if os.environ.get("CI") == "true":
-            raise
-        pytest.skip(f"PostgreSQL not reachable at {POSTGRES_URL}: {error}")
+    admin = postgres_admin()
     name = f"wc_takeover_{uuid.uuid4().hex[:12]}"
     admin.execute(f'CREATE DATABASE "{name}"')
     try:
