@@ -1,0 +1,134 @@
+"""What an analyst sends to correct an extraction (POST /v1/articles/{id}/reviews).
+
+A review is a list of changes to the version of the article's extraction that is served now
+(the model's, or the latest reviewed one). Items are named by the ids that version's rows
+have in the API's answers (`EventPublic.id`, `QuotePublic.id`, `ActorPublic.id`). Offsets are
+never sent: evidence and quote text are located in the article like a model's answer, and a
+change that does not agree with the article is refused with a 422 saying which change and why.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, Field
+
+from schemas.extraction import (
+    ActorKind,
+    DatePrecision,
+    EventMode,
+    EventStatus,
+    EventType,
+    QuoteKind,
+)
+
+ActorName = Annotated[str, Field(min_length=1, max_length=200)]
+Note = Annotated[str | None, Field(default=None, max_length=2000)]
+
+
+class PlaceIn(BaseModel):
+    """A place as the analyst names it; it is resolved in the offline gazetteer like a model's."""
+
+    place: str | None = Field(default=None, max_length=120)
+    admin_area: str | None = Field(default=None, max_length=80)
+    country: str | None = Field(default=None, max_length=60)
+
+
+class EventEdit(BaseModel):
+    """Fields to change on an event; a field left out is kept as it is."""
+
+    event_type: EventType | None = None
+    mode: EventMode | None = None
+    status: EventStatus | None = None
+    sources: list[ActorName] | None = Field(default=None, description="Actor names or aliases.")
+    targets: list[ActorName] | None = Field(default=None, description="Actor names or aliases.")
+    date: dt.date | None = None
+    date_precision: DatePrecision | None = None
+    location: PlaceIn | None = None
+    fatalities: int | None = Field(default=None, ge=0)
+    summary: str | None = Field(default=None, min_length=1, max_length=500)
+
+
+class UpdateEvent(EventEdit):
+    op: Literal["update_event"] = "update_event"
+    event_id: int = Field(ge=1, le=2**31 - 1)
+    clear: list[Literal["mode", "date", "location", "fatalities"]] = Field(
+        default_factory=list, description="Optional fields to set to null."
+    )
+
+
+class DeleteEvent(BaseModel):
+    """An event the model invented."""
+
+    op: Literal["delete_event"] = "delete_event"
+    event_id: int = Field(ge=1, le=2**31 - 1)
+
+
+class AddEvent(EventEdit):
+    """An event the model missed; `evidence` is the sentence of the article that states it."""
+
+    op: Literal["add_event"] = "add_event"
+    event_type: EventType
+    evidence: str = Field(min_length=1, max_length=2000, description="Verbatim from the article.")
+
+
+class UpdateQuote(BaseModel):
+    op: Literal["update_quote"] = "update_quote"
+    quote_id: int = Field(ge=1, le=2**31 - 1)
+    speaker: ActorName | None = Field(default=None, description="An actor name or alias.")
+    kind: QuoteKind | None = None
+    clear_speaker: bool = False
+
+
+class DeleteQuote(BaseModel):
+    op: Literal["delete_quote"] = "delete_quote"
+    quote_id: int = Field(ge=1, le=2**31 - 1)
+
+
+class UpdateActor(BaseModel):
+    op: Literal["update_actor"] = "update_actor"
+    actor_id: int = Field(ge=1, le=2**31 - 1)
+    name: ActorName | None = None
+    kind: ActorKind | None = None
+    country: str | None = Field(default=None, max_length=100)
+
+
+class DeleteActor(BaseModel):
+    """A junk actor (a place, a fragment): removed with its roles and quote speakers."""
+
+    op: Literal["delete_actor"] = "delete_actor"
+    actor_id: int = Field(ge=1, le=2**31 - 1)
+
+
+class MergeActors(BaseModel):
+    """Actors that are one: the others' mentions, aliases, roles and quotes go to `into`."""
+
+    op: Literal["merge_actors"] = "merge_actors"
+    into: int = Field(ge=1, le=2**31 - 1)
+    actor_ids: list[Annotated[int, Field(ge=1, le=2**31 - 1)]] = Field(min_length=1)
+
+
+Change = Annotated[
+    UpdateEvent
+    | DeleteEvent
+    | AddEvent
+    | UpdateQuote
+    | DeleteQuote
+    | UpdateActor
+    | DeleteActor
+    | MergeActors,
+    Field(discriminator="op"),
+]
+
+
+class ReviewIn(BaseModel):
+    changes: list[Change] = Field(min_length=1, max_length=200)
+    note: Note
+    base_job_id: int | None = Field(
+        default=None,
+        ge=1,
+        le=2**31 - 1,
+        description="The version reviewed (its job id); when given and no longer the one "
+        "served, the review is refused with a 409 instead of overwriting another's.",
+    )
