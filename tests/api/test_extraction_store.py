@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import re
+from collections import Counter
 from typing import Any
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect
-from sqlmodel import Session, SQLModel, func, select
+from sqlmodel import Session, SQLModel, col, func, select
 
 from api import browse, crud, extraction_store
 from api.db import make_engine, upgrade_database
@@ -23,6 +25,8 @@ from api.models import (
     Quote,
 )
 from schemas.contract import ArticleInput, ExtractionOutcome
+from schemas.extraction import ActorKind
+from schemas.grounded import GroundedActor, GroundedExtraction
 
 
 def _count(session: Session, model: Any) -> int:
@@ -302,3 +306,139 @@ def test_a_storage_error_a_retry_can_fix_is_retried_not_a_failed_job(
     with Session(engine) as session:
         stored = session.get_one(ExtractionJob, job.id)
     assert len(calls) == 2 and stored.error is None and stored.attempts == 1
+
+
+# ---- bulk writes (issue 9) ------------------------------------------------------------------
+
+
+class _Tally:
+    """Statements (INSERTs by table) and ORM flushes while `on`."""
+
+    def __init__(self, engine: Any) -> None:
+        from sqlalchemy import event
+        from sqlalchemy.orm import Session as OrmSession
+
+        self.on, self.statements, self.flushes = False, 0, 0
+        self.inserts: Counter[str] = Counter()
+
+        def statement(_conn: Any, _cursor: Any, sql: str, *_args: Any) -> None:
+            if self.on:
+                self.statements += 1
+                if match := re.match(r"\s*INSERT INTO (\w+)", sql):
+                    self.inserts[match[1]] += 1
+
+        def flush(*_args: Any) -> None:
+            self.flushes += self.on
+
+        event.listen(engine, "before_cursor_execute", statement)
+        event.listen(OrmSession, "after_flush", flush)
+        self.forget = lambda: event.remove(OrmSession, "after_flush", flush)
+
+
+def _new_job(engine: Any, text: str, extractor: Any) -> tuple[int, ExtractionOutcome]:
+    with Session(engine) as session:
+        article, _ = crud.get_or_create_article(session=session, text=text)
+        job, _ = crud.get_or_create_job(
+            session=session, article=article, provenance=extractor.provenance
+        )
+        assert job.id is not None
+        return job.id, extractor.extract(ArticleInput.of(article))
+
+
+def test_an_extraction_is_one_insert_per_table_and_one_flush(
+    engine: Any, seed: Any, fake_extractor: Any
+) -> None:
+    tally, inserted = _Tally(engine), []
+    try:
+        for text in (seed.text, seed.text + "\n\nThe same actors again."):
+            job_id, outcome = _new_job(engine, text, fake_extractor)
+            tally.on = True
+            extraction_store.store_outcome(engine, job_id=job_id, outcome=outcome, final=True)
+            tally.on = False
+            assert tally.flushes == 1  # the job's status, usage and is_current: one UPDATE
+            assert max(tally.inserts.values()) == 1, tally.inserts
+            assert tally.statements <= 12
+            inserted.append(set(tally.inserts))
+            tally.inserts.clear()
+            tally.statements = tally.flushes = 0
+    finally:
+        tally.forget()
+    rows = {"article_actor", "event", "event_actor", "quote"}
+    assert inserted[0] == rows | {"canonical_actor", "actor_alias"}
+    assert inserted[1] == rows  # the second article meets only known actors
+    with Session(engine) as session:
+        assert _count(session, CanonicalActor) == 7 and _count(session, ArticleActor) == 14
+
+
+def _actor(name: str, *aliases: str, canonical: str = "") -> GroundedActor:
+    return GroundedActor(
+        name=name, aliases=list(aliases), kind=ActorKind.ARMED_GROUP, canonical_name=canonical
+    )
+
+
+def _store(engine: Any, job_id: int, result: GroundedExtraction) -> None:
+    with Session(engine) as session:
+        extraction_store.replace_rows(session, session.get_one(ExtractionJob, job_id), result)
+        session.commit()
+
+
+def _canonical_names(engine: Any, job_id: int) -> list[str]:
+    with Session(engine) as session:
+        query = (
+            select(CanonicalActor.name)
+            .join(ArticleActor, col(ArticleActor.canonical_actor_id) == CanonicalActor.id)
+            .where(ArticleActor.job_id == job_id)
+            .order_by(col(ArticleActor.position))
+        )
+        return list(session.exec(query).all())
+
+
+def test_actors_are_resolved_in_order_within_one_extraction(
+    engine: Any, seed: Any, fake_extractor: Any
+) -> None:
+    """One lookup for all names, then the per-actor rule in memory: a later actor finds the
+    canonical actor an earlier one created, by name or by alias, and an alias stays with the
+    first actor that held it."""
+    job_id, _ = _new_job(engine, seed.text, fake_extractor)
+    sdf = _actor("Syrian Democratic Forces", "SDF")
+    by_alias = _actor("SDF fighters", canonical="SDF")  # 'sdf': an alias made just before
+    by_name = _actor("the Syrian Democratic Forces")  # 'syrian democratic forces'
+    rcc = _actor("Raqa Civil Council", "RCC")
+    both = _actor("RCC", "SDF", canonical="RCC")  # found by 'rcc'; 'sdf' stays with the SDF
+    result = GroundedExtraction(actors=[sdf, by_alias, by_name, rcc, both])
+    _store(engine, job_id, result)
+    sdf_name, rcc_name = "Syrian Democratic Forces", "Raqa Civil Council"
+    assert _canonical_names(engine, job_id) == [sdf_name] * 3 + [rcc_name] * 2
+    with Session(engine) as session:
+        aliases = dict(
+            session.exec(
+                select(ActorAlias.alias_key, CanonicalActor.name).join(
+                    CanonicalActor, col(CanonicalActor.id) == ActorAlias.canonical_actor_id
+                )
+            ).all()
+        )
+    assert aliases == {
+        "syrian democratic forces": sdf_name,
+        "sdf": sdf_name,
+        "sdf fighters": sdf_name,
+        "raqa civil council": rcc_name,
+        "rcc": rcc_name,
+    }
+
+    # another article: its names are found among those stored
+    other_id, _ = _new_job(engine, seed.text + "\n\nMore.", fake_extractor)
+    _store(engine, other_id, GroundedExtraction(actors=[_actor("SDF"), _actor("Raqa CC", "RCC")]))
+    assert _canonical_names(engine, other_id) == [sdf_name, rcc_name]
+    with Session(engine) as session:
+        assert _count(session, CanonicalActor) == 2
+
+
+def test_rerun_with_an_empty_result_removes_the_old_rows(
+    engine: Any, seed: Any, fake_extractor: Any
+) -> None:
+    job_id, _ = _stored_job(engine, seed.text, fake_extractor)
+    _store(engine, job_id, GroundedExtraction())
+    with Session(engine) as session:
+        for model in (ArticleActor, Event, EventActor, Quote):
+            assert _count(session, model) == 0, model
+        assert _count(session, CanonicalActor) == 7  # shared across articles: kept
