@@ -9,6 +9,7 @@ model (the openai/evals log pattern).
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import os
 import re
 import subprocess
@@ -240,6 +241,15 @@ def _wirecoder_version() -> str:
 
 def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
+
+
+def freeze_long_lived() -> None:
+    """Hide what is alive now (the parse pipeline, schemas and modules a run keeps till it
+    exits) from the garbage collector: later collections stop re-scanning it and the exit
+    stops taking it apart (measured: about 0.7 s of a 6 s gold run). Call once per process,
+    after the extractor is built."""
+    gc.collect()
+    gc.freeze()
 
 
 def run_eval(

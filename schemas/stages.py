@@ -4,11 +4,15 @@ are prompt text. Every list and string is bounded so the grammar bounds generati
 The actor stage's schema is fixed. The event and speaker stages' schemas are built per article
 (`event_answer_model`, `speaker_answer_model`): sentence numbers and actor names become enums,
 so a grammar-constrained model can only name a sentence that exists and an actor it declared.
+Each is built once per article shape (the numbers and names it allows) and cached: equal
+shapes get the same class, so its function schema is generated once, not on every call.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from enum import Enum
+from functools import lru_cache
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field, create_model
@@ -27,6 +31,7 @@ MAX_STAGE_EVENTS = 16  # sentences asked about at once (one entry each, NONE all
 MAX_ROLE_ACTORS = 3
 NAME_CHARS = 60
 NO_SPEAKER = "nobody"  # the speaker enum's value for "no identifiable actor"
+SHAPES_CACHED = 256  # per-article answer models kept (a few KB of pydantic class each)
 
 
 class StageActor(BaseModel):
@@ -109,12 +114,21 @@ def _list_of(item: Any) -> Any:
     return list[item]
 
 
-def event_answer_model(sentence_numbers: list[int], actor_names: list[str]) -> type[EventsAnswer]:
+def event_answer_model(
+    sentence_numbers: Sequence[int], actor_names: Sequence[str]
+) -> type[EventsAnswer]:
     """EventsAnswer with one entry per listed sentence, in order: its number, a PLOVER type or
-    NONE, and actors from this article's names (all enums)."""
-    numbers = _choice("SentenceNumber", sentence_numbers)
+    NONE, and actors from this article's names (all enums). Cached by shape."""
+    return _event_answer_model(tuple(sentence_numbers), tuple(actor_names))
+
+
+@lru_cache(maxsize=SHAPES_CACHED)
+def _event_answer_model(
+    sentence_numbers: tuple[int, ...], actor_names: tuple[str, ...]
+) -> type[EventsAnswer]:
+    numbers = _choice("SentenceNumber", list(sentence_numbers))
     types = _choice("EventTypeOrNone", [*(t.value for t in EventType), NO_EVENT])
-    names = _choice("ActorName", actor_names)
+    names = _choice("ActorName", list(actor_names))
     fields = StageEvent.model_fields
     event = create_model(
         "Event",
@@ -147,9 +161,19 @@ def event_answer_model(sentence_numbers: list[int], actor_names: list[str]) -> t
     )
 
 
-def speaker_answer_model(quote_numbers: list[int], actor_names: list[str]) -> type[SpeakersAnswer]:
-    """SpeakersAnswer with one entry per quotation, speakers limited to the actor names."""
-    numbers = _choice("QuoteNumber", quote_numbers)
+def speaker_answer_model(
+    quote_numbers: Sequence[int], actor_names: Sequence[str]
+) -> type[SpeakersAnswer]:
+    """SpeakersAnswer with one entry per quotation, speakers limited to the actor names.
+    Cached by shape."""
+    return _speaker_answer_model(tuple(quote_numbers), tuple(actor_names))
+
+
+@lru_cache(maxsize=SHAPES_CACHED)
+def _speaker_answer_model(
+    quote_numbers: tuple[int, ...], actor_names: tuple[str, ...]
+) -> type[SpeakersAnswer]:
+    numbers = _choice("QuoteNumber", list(quote_numbers))
     names = _choice("Speaker", [*actor_names, NO_SPEAKER])
     speaker = create_model(
         "Speaker",

@@ -15,6 +15,7 @@ import hashlib
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -120,15 +121,23 @@ def canonical_json(value: Any) -> str:
 
 
 def schemas_sha256(models: Sequence[type[BaseModel]]) -> str:
-    """sha256 over the function schemas of several calls (a pipeline that asks in stages)."""
+    """sha256 over the function schemas of several calls (a pipeline that asks in stages).
+    It depends only on code, so it is computed once per process."""
+    return _schemas_sha256(tuple(models))
+
+
+@lru_cache(maxsize=64)
+def _schemas_sha256(models: tuple[type[BaseModel], ...]) -> str:
     from instructor import generate_openai_schema  # heavy import, only when asked
 
     return sha256_bytes(canonical_json([generate_openai_schema(m) for m in models]).encode())
 
 
+@lru_cache(maxsize=64)
 def schema_sha256(model: type[BaseModel]) -> str:
     """sha256 of the function schema the model is given (instructor's TOOLS-mode schema:
-    name, description and JSON-schema parameters, with every field description)."""
+    name, description and JSON-schema parameters, with every field description); computed
+    once per process."""
     from instructor import generate_openai_schema  # heavy import, only when asked
 
     return sha256_bytes(canonical_json(generate_openai_schema(model)).encode("utf-8"))

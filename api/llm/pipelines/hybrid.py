@@ -18,6 +18,7 @@ rules' defaults, so v3 does not ask.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 from api.llm.calls import CallLog
@@ -31,6 +32,7 @@ from schemas.decisions import NOT_AN_EVENT, EventChoices, event_choice_model
 from schemas.extraction import EVENT_TYPE_DEFINITIONS, ArticleExtraction, EventType
 
 MAX_EVENT_QUESTIONS = 16  # candidates asked about at once: the rest keep the rules' reading
+SHAPES_CACHED = 256  # answer models kept, one per set of candidates' readings
 
 
 class HybridPipeline(Pipeline):
@@ -85,7 +87,7 @@ class HybridPipeline(Pipeline):
         ]
         user = self.prompt.render_block("events", candidates=candidates)
         messages = [{"role": "system", "content": system}, {"role": "user", "content": user}]
-        answer = self.caller.ask(messages, event_choice_model(options), context, calls)
+        answer = self.caller.ask(messages, choice_model(options), context, calls)
         dropped: set[int] = set()
         for n, event in enumerate(open_events, start=1):
             chosen = getattr(answer, f"event_{n}", None)
@@ -98,6 +100,17 @@ class HybridPipeline(Pipeline):
                     (reading,), event.candidate.trigger, sentence
                 )[0]
         return [e for e in analysis.events if id(e) not in dropped]
+
+
+def choice_model(options: dict[int, list[str]]) -> type[EventChoices]:
+    """`event_choice_model(options)`, built once per shape (the candidates' readings): equal
+    shapes get the same class, so its function schema is generated once."""
+    return _choice_model(tuple((n, tuple(choices)) for n, choices in options.items()))
+
+
+@lru_cache(maxsize=SHAPES_CACHED)
+def _choice_model(options: tuple[tuple[int, tuple[str, ...]], ...]) -> type[EventChoices]:
+    return event_choice_model({n: list(choices) for n, choices in options})
 
 
 def _undecided(event: CodedEvent) -> bool:
