@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
+from functools import lru_cache
 
 _SPACES = re.compile(r"[ \t\u00a0\u2000-\u200b\u202f\u205f\u3000]+")
 _BLANK_LINES = re.compile(r"\n\s*\n+")
@@ -135,8 +136,11 @@ def shorten(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
+@lru_cache(maxsize=1 << 16)
 def name_key(name: str) -> str:
-    """Key for comparing actor names: casefolded, punctuation and leading 'the' dropped."""
+    """Key for comparing actor names: casefolded, punctuation and leading 'the' dropped.
+
+    Memoised: actor resolution asks it of the same few hundred names again and again."""
     folded = fold_for_match(name).casefold()
     folded = re.sub(r"[^\w\s]", " ", folded)
     folded = _ANY_SPACE.sub(" ", folded).strip()

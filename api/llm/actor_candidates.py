@@ -218,11 +218,12 @@ def _table_names(parsed: Sequence[ParsedSentence], aliases: AliasTable) -> Itera
         if _is_header(sentence):
             continue
         words = [t for t in sentence.doc if not t.is_punct or t.text in ("-", ".")]
+        doc_text = sentence.doc.text  # spaCy joins the tokens anew on every read
         i = 0
         while i < len(words):
             for size in range(min(6, len(words) - i), 0, -1):
                 start, end = words[i].idx, words[i + size - 1].idx + len(words[i + size - 1])
-                phrase = sentence.doc.text[start:end]
+                phrase = doc_text[start:end]
                 if phrase[:1].isupper() and aliases.lookup(phrase) is not None:
                     yield phrase
                     i += size - 1

@@ -88,6 +88,7 @@ def _parse_absolute(text: str) -> tuple[dt.date, DatePrecision] | None:
     return results.pop()
 
 
+@lru_cache(maxsize=4096)  # a long article repeats its few time expressions; dateparser is slow
 def _parse_against(text: str, base: dt.datetime) -> tuple[dt.date, DatePrecision] | None:
     data = _parser(base).get_date_data(text)
     if data.date_obj is None:

@@ -104,6 +104,7 @@ def find_event_candidates(parsed: Sequence[ParsedSentence]) -> list[EventCandida
         text = sentence.sentence.text
         if len(text.split()) < 5 or text.rstrip("”’\"' )")[-1:] not in ".!?":
             continue  # headlines and datelines are not evidence (the guide)
+        lemmas: frozenset[str] | None = None  # once per sentence, when it has a candidate
         for token in sentence.doc:
             readings = _readings(token)
             refusal = token.lemma_.casefold() in REFUSAL_WHEN_NEGATED  # "did not respond"
@@ -117,7 +118,8 @@ def find_event_candidates(parsed: Sequence[ParsedSentence]) -> list[EventCandida
                     candidate.readings = ((EventType.REJECT, None),)
                 else:
                     continue
-            candidate.readings = with_mode(candidate.readings, token, sentence)
+            lemmas = sentence_lemmas(sentence) if lemmas is None else lemmas
+            candidate.readings = with_mode(candidate.readings, token, sentence, lemmas)
             _fill_roles(candidate)
             candidate.planned = _planned(token)
             candidate.governor = _governing_speech(token)
@@ -273,12 +275,20 @@ def _about_of(token: Token) -> Token | None:
     return None
 
 
+def sentence_lemmas(sentence: ParsedSentence) -> frozenset[str]:
+    return frozenset(t.lemma_.casefold() for t in sentence.doc)
+
+
 def with_mode(
-    readings: tuple[Reading, ...], trigger: Token, sentence: ParsedSentence
+    readings: tuple[Reading, ...],
+    trigger: Token,
+    sentence: ParsedSentence,
+    lemmas: frozenset[str] | None = None,
 ) -> tuple[Reading, ...]:
-    """The first reading with its mode decided by the words around the trigger."""
+    """The first reading with its mode decided by the words around the trigger (`lemmas`:
+    the sentence's, casefolded, when the caller has them already)."""
     event_type, mode = readings[0]
-    lemmas = {t.lemma_.casefold() for t in sentence.doc}
+    lemmas = sentence_lemmas(sentence) if lemmas is None else lemmas
     near = {t.lemma_.casefold() for t in trigger.subtree} | {trigger.head.lemma_.casefold()}
     cues = {EventType.ASSAULT: MODE_CUES, EventType.AID: AID_MODE_CUES}.get(event_type)
     if cues is not None and (mode is None or event_type == EventType.AID):

@@ -30,7 +30,7 @@ from api.llm.actor_words import (
     WEAPONS,
     group_kind,
 )
-from api.llm.alignment import find_mentions
+from api.llm.alignment import MentionIndex, find_mentions, mention_name
 from api.llm.event_candidates import SPEECH_LEMMAS
 from api.llm.gazetteer import DEMONYMS
 from api.llm.nlp import ParsedSentence, set_off
@@ -60,6 +60,8 @@ class ActorIndex:
         self.exclude: list[ActorCandidate] = []
         self._mentions: list[_Mention] = []
         self._starts: list[int] = []
+        # every candidate's names in one pass over the text
+        self._found = MentionIndex(text, (mention_name(n) for c in candidates for n in c.names))
         for candidate in candidates:
             self._index(candidate)
 
@@ -71,7 +73,7 @@ class ActorIndex:
             self._mentions.append(_Mention(at[0], at[1], candidate))
         else:
             for name in candidate.names:
-                for span in find_mentions(name, self.text):
+                for span in find_mentions(name, self.text, self._found):
                     if span.start is not None and span.end is not None:
                         self._mentions.append(_Mention(span.start, span.end, candidate))
         self._mentions.sort(key=lambda m: (m.start, -m.end))

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import itertools
+import random
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 from api.llm.actors import (
     AliasTable,
+    _acronym_of,
+    _group,
+    _near_spelling,
     canonical_name,
     cross_article_names,
     resolve_actors,
@@ -29,6 +35,7 @@ from schemas.extraction import (
 )
 from schemas.grounded import GroundedActor, GroundedExtraction
 from schemas.stages import StageActor
+from schemas.text import MINOR_WORDS, name_key
 
 
 def _actor(name: str, *aliases: str, kind: ActorKind = ActorKind.ARMED_GROUP) -> Actor:
@@ -207,3 +214,115 @@ def test_speakers_by_pronoun_takes_the_last_person_mentioned_before_the_quotatio
     assert (
         speakers_by_pronoun(candidates, only_groups, SPEAKERS_TEXT) == {}
     )  # "he" is never a group
+
+
+# ---- grouping without comparing every pair ----------------------------------------------------
+
+_WORDS = [
+    "Syrian",
+    "Democratic",
+    "Forces",
+    "Islamic",
+    "State",
+    "Army",
+    "Free",
+    "Raqqa",
+    "Raqa",
+    "Civil",
+    "Council",
+    "Sergei",
+    "Sergey",
+    "Lavrov",
+    "al-Shabaab",
+    "Popular",
+    "Front",
+    "Mobilisation",
+    "Units",
+    "Rapid",
+    "Support",
+    "of",
+    "the",
+    "for",
+    "and",
+]
+
+
+@dataclass
+class _Named:
+    name: str
+    aliases: list[str]
+    kind: ActorKind = ActorKind.OTHER
+
+
+def _random_name(rng: random.Random) -> str:
+    words = [rng.choice(_WORDS) for _ in range(rng.randint(1, 4))]
+    name = " ".join(words)
+    roll = rng.random()
+    if roll < 0.2:  # an acronym of a name
+        name = "".join(w[0].upper() for w in words if w.casefold() not in MINOR_WORDS) or "X"
+        name = ".".join(name) + "." if rng.random() < 0.2 else name
+    elif roll < 0.4:  # a near spelling: one letter dropped, doubled or changed
+        i = rng.randrange(len(name))
+        name = rng.choice(
+            (
+                name[:i] + name[i + 1 :],
+                name[:i] + name[i] + name[i:],
+                name[:i] + "e" + name[i + 1 :],
+            )
+        )
+    elif roll < 0.5:
+        name = rng.choice(("the ", "The ", "")) + name.upper()
+    elif roll < 0.55:
+        name = rng.choice(("—", "", "  ", "'"))  # names with an empty key
+    return name
+
+
+def _all_pairs_groups(actors: list[_Named], aliases: AliasTable | None) -> list[list[int]]:
+    """The reference: union-find over `same_actor` of every pair."""
+    parent = list(range(len(actors)))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            i = parent[i]
+        return i
+
+    for i in range(len(actors)):
+        for j in range(i + 1, len(actors)):
+            if same_actor(actors[i], actors[j], aliases):
+                ri, rj = root(i), root(j)
+                parent[max(ri, rj)] = min(ri, rj)
+    groups: dict[int, list[int]] = {}
+    for i in range(len(actors)):
+        groups.setdefault(root(i), []).append(i)
+    return list(groups.values())
+
+
+def test_blocked_grouping_equals_comparing_every_pair_on_random_actors() -> None:
+    rng = random.Random(20260412)
+    tables = [
+        None,
+        AliasTable.load(),
+        AliasTable.from_entries(
+            {"Raqqa Civil Council": ["RCC", "Civil Council"], "ISIS": ["Daesh"]}
+        ),
+    ]
+    merged_by = {"acronym": 0, "near spelling": 0}
+    for trial in range(400):
+        actors = [
+            _Named(_random_name(rng), [_random_name(rng) for _ in range(rng.randint(0, 2))])
+            for _ in range(rng.randint(1, 25))
+        ]
+        aliases = tables[trial % len(tables)]
+        assert _group(actors, aliases) == _all_pairs_groups(actors, aliases), actors
+        for a, b in itertools.combinations(actors, 2):
+            names_a, names_b = (a.name, *a.aliases), (b.name, *b.aliases)
+            if not {name_key(n) for n in names_a} & {name_key(n) for n in names_b}:
+                pairs = list(itertools.product(names_a, names_b))
+                merged_by["acronym"] += any(
+                    _acronym_of(x, y) or _acronym_of(y, x) for x, y in pairs
+                )
+                merged_by["near spelling"] += any(
+                    _near_spelling(name_key(x), name_key(y)) for x, y in pairs
+                )
+    # the random actors do exercise the ways that need no shared key
+    assert merged_by["acronym"] > 20 and merged_by["near spelling"] > 20, merged_by

@@ -2,8 +2,17 @@
 
 from __future__ import annotations
 
-from api.llm.alignment import align, find_mentions, strip_quote_marks
-from schemas.grounded import AlignmentStatus
+import random
+import re
+
+from api.llm.alignment import (
+    MentionIndex,
+    align,
+    find_mentions,
+    strip_quote_marks,
+    without_overlaps,
+)
+from schemas.grounded import AlignmentStatus, Span
 
 CURLY = "SDF spokesman Talal Sello said the \u201cfinal phase\u201d had begun \u2014 at last."
 
@@ -84,3 +93,55 @@ def test_mentions_are_whole_words_case_sensitive_first() -> None:
 def test_mentions_with_punctuated_names() -> None:
     text = "the U.S.-led coalition and U.S. forces"
     assert [m.start for m in find_mentions("U.S.", text)] == [4, 27]
+
+
+# ---- one pass over the text for every name ----------------------------------------------------
+
+
+def _regex_whole_words(name: str, text: str) -> list[tuple[int, int]]:
+    """The reference: one scan of the text per name (what find_mentions did)."""
+    left = r"(?<!\w)" if name[:1].isalnum() else ""
+    right = r"(?!\w)" if name[-1:].isalnum() else ""
+    return [(m.start(), m.end()) for m in re.finditer(left + re.escape(name) + right, text)]
+
+
+def test_mention_index_finds_what_a_scan_per_name_finds_on_random_texts() -> None:
+    rng = random.Random(9)
+    pieces = ["aa", "a", "SDF", "U.S.", "the", "he", "she", "_x", "é", "Raqa", "-", ".", "'", "1"]
+    found = 0
+    for _ in range(300):
+        text = "".join(rng.choice([*pieces, " ", " ", "\n"]) for _ in range(rng.randint(0, 80)))
+        names = list(
+            {"".join(rng.choice(pieces) for _ in range(rng.randint(1, 3))) for _ in range(8)}
+        )
+        index = MentionIndex(text, names)
+        for name in [*names, "aa aa", "he"]:  # also names the index was not built with
+            expected = _regex_whole_words(name, text)
+            assert index.whole_words(name) == expected, (name, text)
+            found += len(expected)
+        for name in names:
+            assert find_mentions(name, text, index) == find_mentions(name, text)
+    assert found > 300  # the texts do contain the names, overlapping ones too ("aaa")
+    # finditer resumes after a match: the second "aa aa" overlaps the first and is not one
+    assert MentionIndex("aa aa aa", ["aa aa"]).whole_words("aa aa") == [(0, 5)]
+    assert _regex_whole_words("aa aa", "aa aa aa") == [(0, 5)]
+
+
+def test_without_overlaps_keeps_what_comparing_every_kept_span_keeps() -> None:
+    def reference(spans: list[Span]) -> list[Span]:
+        kept: list[Span] = []
+        for span in sorted(spans, key=lambda s: (s.start - s.end, s.start)):  # type: ignore[operator]
+            if all(span.end <= k.start or span.start >= k.end for k in kept):  # type: ignore[operator]
+                kept.append(span)
+        return sorted(kept, key=lambda s: s.start)  # type: ignore[arg-type,return-value]
+
+    rng = random.Random(3)
+    for _ in range(500):
+        spans = []
+        for n in range(rng.randint(0, 30)):
+            start = rng.randint(0, 60)
+            end = start + rng.choice((0, 1, 2, 3, 5, 8, 13))
+            spans.append(Span(start=start, end=end, text=str(n), alignment=AlignmentStatus.EXACT))
+        if rng.random() < 0.1:  # an inverted span is handled too
+            spans.append(Span(start=9, end=4, text="inverted", alignment=AlignmentStatus.EXACT))
+        assert without_overlaps(spans) == reference(spans)
