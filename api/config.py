@@ -84,8 +84,17 @@ class Settings(BaseSettings):
     queue_concurrency: int = 1  # extraction jobs at once, across all workers
     queue_rate_limit: int = 30  # jobs started per rate period, across all workers
     queue_rate_period_s: float = 60.0
+    # how often a working process asks the queue for jobs: a free slot waits at most this long
+    # for a queued job; each ask costs ~4 ms CPU (DBOS on SQLite), so idle it costs 1/10 core
+    queue_poll_s: float = Field(default=0.04, gt=0)
+    # jobs one working process runs at once (None: any share of queue_concurrency);
+    # `serve --workers N` sets its workers' to queue_concurrency / N so all of them get work
+    queue_worker_concurrency: int | None = Field(default=None, ge=1)
     job_max_attempts: int = 2  # job-level retries of a failed extraction
     run_worker_in_api: bool = True  # embedded default: the API process works the queue
+    # `wirecoder serve` starts this many `wirecoder worker` processes beside the API and leaves
+    # the queue to them (0: the API works it itself): more cores than one interpreter's GIL
+    workers: int = Field(default=0, ge=0)
     # a working process renews its lease this often; a lease this old is a dead worker's,
     # whose unfinished jobs a live worker takes over (api/workers.py)
     worker_heartbeat_s: float = Field(default=2.0, gt=0)

@@ -25,7 +25,7 @@ FINISHED = [s.value for s in JobStatus if s.finished]
 class JobWaiter:
     """`await waiter.wait(job_id, timeout_s)`: True once the job finished, False at timeout."""
 
-    def __init__(self, engine: Engine, *, poll_s: float = 0.1) -> None:
+    def __init__(self, engine: Engine, *, poll_s: float = 0.025) -> None:
         self.engine = engine
         self.poll_s = poll_s
         self._waiting: dict[int, set[asyncio.Future[None]]] = {}

@@ -82,6 +82,8 @@ def run_try(
     try:
         job = store_outcome(ctx.engine, job_id=job_id, outcome=outcome, final=final)
     except Exception as error:
+        if _deleted(ctx.engine, job_id):  # its article was deleted while the model answered
+            return JobStatus.FAILED
         log.exception("storing_extraction_failed", job_id=job_id)
         with Session(ctx.engine) as session:
             job = record_storage_failure(
@@ -112,11 +114,24 @@ def answered_status(engine: Engine, job_id: int, workflow_id: str | None) -> Job
     finished one was answered; a job whose workflow id moved on to a re-run (which needs a
     finished job) answered this older request too, and the re-run is its own workflow's."""
     with Session(engine) as session:
-        job = session.get_one(ExtractionJob, job_id)
+        job = session.get(ExtractionJob, job_id)
+    if job is None:  # its article was deleted (DELETE /v1/articles/{id}): nothing to do
+        log.info("extraction_try_skipped", job_id=job_id, reason="deleted")
+        return JobStatus.FAILED
     status = JobStatus(job.status)
     if status.finished or (workflow_id is not None and job.workflow_id != workflow_id):
         return status
     return None
+
+
+def _deleted(engine: Engine, job_id: int) -> bool:
+    """The job row is gone with its article: a try ends quietly and stores nothing (the
+    FAILED it returns only ends the retry loop; there is no job left to mark)."""
+    with Session(engine) as session:
+        gone = session.get(ExtractionJob, job_id) is None
+    if gone:
+        log.info("extraction_discarded", job_id=job_id, reason="deleted")
+    return gone
 
 
 def _failed(
@@ -253,6 +268,20 @@ def _extraction_workflow() -> Callable[..., str]:
         return _workflow
 
 
+def queue_options(settings: Settings) -> dict[str, Any]:
+    """The DBOS queue's limits from the settings. The polling interval is how long a free slot
+    can wait for a queued job: DBOS dequeues by polling, there is no wake-up on enqueue."""
+    concurrency = max(1, settings.queue_concurrency)
+    options: dict[str, Any] = {
+        "global_concurrency": concurrency,
+        "limiter": {"limit": settings.queue_rate_limit, "period": settings.queue_rate_period_s},
+        "polling_interval_sec": settings.queue_poll_s,
+    }
+    if settings.queue_worker_concurrency is not None:  # DBOS refuses a share above the whole
+        options["worker_concurrency"] = min(settings.queue_worker_concurrency, concurrency)
+    return options
+
+
 class DBOSJobQueue:
     """The DBOS Transact queue. `work=True` makes this process dequeue and run jobs (the API
     in the embedded default, `wirecoder worker`) and hold a worker lease (api/workers.py:
@@ -306,12 +335,7 @@ class DBOSJobQueue:
             DBOS.launch()
             self._queue = DBOS.register_queue(
                 QUEUE_NAME,
-                global_concurrency=max(1, settings.queue_concurrency),
-                limiter={
-                    "limit": settings.queue_rate_limit,
-                    "period": settings.queue_rate_period_s,
-                },
-                polling_interval_sec=0.5,
+                **queue_options(settings),
                 on_conflict="always_update",  # the settings of the latest process to start win
             )
         except BaseException:
@@ -326,6 +350,8 @@ class DBOSJobQueue:
             executor_id=self.executor_id,
             working=self.work,
             concurrency=settings.queue_concurrency,
+            worker_concurrency=settings.queue_worker_concurrency,
+            poll_s=settings.queue_poll_s,
             rate_limit=f"{settings.queue_rate_limit}/{settings.queue_rate_period_s}s",
         )
 

@@ -42,20 +42,42 @@ def start_default_local_model(settings: Settings) -> None:
 def serve(
     host: Annotated[str | None, typer.Option(help="Default: WIRECODER_HOST")] = None,
     port: Annotated[int | None, typer.Option(help="Default: WIRECODER_PORT")] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            min=0,
+            help="Worker processes to start beside the API, sharing its queue (SQLite or "
+            "PostgreSQL); the API then only enqueues. 0: the API works the queue itself. "
+            "Default: WIRECODER_WORKERS",
+        ),
+    ] = None,
     log_level: str = "info",
 ) -> None:
-    """Run the API (uvicorn). By default it also works the extraction queue."""
-    import uvicorn
-
+    """Run the API (uvicorn). By default it also works the extraction queue; with --workers N,
+    N `wirecoder worker` processes do, started, restarted and stopped (SIGINT / SIGTERM) with
+    it."""
     # the app reads its settings again: what it allows anonymous callers depends on the host
-    for name, value in (("WIRECODER_HOST", host), ("WIRECODER_PORT", port)):
+    for name, value in (
+        ("WIRECODER_HOST", host),
+        ("WIRECODER_PORT", port),
+        ("WIRECODER_WORKERS", workers),
+    ):
         if value is not None:
             os.environ[name] = str(value)
     get_settings.cache_clear()
     configure_logging(log_level.upper())
     settings = get_settings()
+    if settings.workers > 0:
+        _serve_with_workers(settings, log_level)
+        return
     if settings.run_worker_in_api:  # an API that only enqueues never calls the model
         start_default_local_model(settings)
+    _run_api(settings, log_level)
+
+
+def _run_api(settings: Settings, log_level: str) -> None:
+    import uvicorn
+
     uvicorn.run(
         "api.main:create_app",
         factory=True,
@@ -66,6 +88,43 @@ def serve(
     )
 
 
+class _StopSignal(Exception):
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+def _raise_stop(signum: int, _frame: object) -> None:
+    raise _StopSignal(signum)
+
+
+def _serve_with_workers(settings: Settings, log_level: str) -> None:
+    """The API that only enqueues, and `settings.workers` worker processes. Uvicorn shuts down
+    on SIGINT / SIGTERM, then raises the signal again through the handler it found: ours,
+    which stops the workers before this process ends by that signal."""
+    from api.worker_pool import WorkerPool, prepare_shared_databases, worker_environment
+
+    os.environ.update(worker_environment(settings, settings.workers))
+    get_settings.cache_clear()
+    settings = get_settings()
+    previous = {sig: signal.signal(sig, _raise_stop) for sig in (signal.SIGINT, signal.SIGTERM)}
+    pool = WorkerPool(settings.workers, grace_s=settings.worker_lease_s + 10.0)
+    stopped_by: int | None = None
+    try:
+        start_default_local_model(settings)  # once here, before the workers look for it
+        prepare_shared_databases(settings)
+        pool.start()
+        _run_api(settings, log_level)
+    except _StopSignal as stop:
+        stopped_by = stop.signum
+    finally:
+        pool.stop()
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    if stopped_by is not None:
+        signal.raise_signal(stopped_by)  # end as the signal asked (SIGINT: KeyboardInterrupt)
+
+
 def worker(
     worker_id: Annotated[
         str | None,
@@ -73,6 +132,10 @@ def worker(
             help="DBOS executor id, unique to each worker. Default: host-pid-random; a "
             "dead worker's jobs are taken over by a live one whatever its id."
         ),
+    ] = None,
+    parent_pid: Annotated[
+        int | None,
+        typer.Option(hidden=True, help="Stop when this process is gone (`serve --workers`)"),
     ] = None,
 ) -> None:
     """Work the extraction queue in this process (run the API with
@@ -85,7 +148,7 @@ def worker(
     configure_logging()
     log = structlog.get_logger("wirecoder.worker")
     settings = get_settings()
-    if is_sqlite(settings.resolved_dbos_database_url):
+    if is_sqlite(settings.resolved_dbos_database_url) and parent_pid is None:
         log.warning(
             "worker_on_sqlite",
             hint="only processes on this machine can share a SQLite queue; set "
@@ -100,7 +163,10 @@ def worker(
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
     log.info("worker_ready", queue=queue.name, executor_id=queue.executor_id)
-    stop.wait()
+    while not stop.wait(1.0):
+        if parent_pid is not None and os.getppid() != parent_pid:  # orphaned: serve is gone
+            log.warning("worker_parent_gone", parent_pid=parent_pid)
+            break
     log.info("worker_stopping")
     queue.shutdown()
 

@@ -18,7 +18,7 @@ import openai
 
 from api.config import LLMBackend, Settings
 from api.llm.recording import RecordingMeta, RecordingStore, RecordingTransport, ReplayTransport
-from api.llm.transport import RetryingTransport
+from api.llm.transport import RetryingTransport, pool_limits
 
 
 def instructor_mode(name: str) -> instructor.Mode:
@@ -55,7 +55,8 @@ def build_transport(
     if settings.llm_backend == LLMBackend.REPLAY:
         inner = ReplayTransport(store)
     else:
-        inner = network if network is not None else httpx2.HTTPTransport()
+        # pooled for every job this process may run at once: none waits for a connection
+        inner = network or httpx2.HTTPTransport(limits=pool_limits(settings))
         if settings.llm_record:
             inner = RecordingTransport(inner, store, meta)
     return RetryingTransport(

@@ -18,7 +18,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx2
 import structlog
@@ -31,6 +31,9 @@ from tenacity import (
     wait_random_exponential,
 )
 
+if TYPE_CHECKING:
+    from api.config import Settings
+
 log = structlog.get_logger(__name__)
 
 TRANSIENT_ERRORS: tuple[type[Exception], ...] = (
@@ -39,6 +42,13 @@ TRANSIENT_ERRORS: tuple[type[Exception], ...] = (
     httpx2.RemoteProtocolError,  # server dropped the connection
 )
 BACKOFF_MULTIPLIER_S = 0.5
+
+
+def pool_limits(settings: Settings) -> httpx2.Limits:
+    """Connections to the model for every job this process may run at once: httpx keeps 20
+    alive by default (of 100), so past that concurrency calls would reconnect each time."""
+    jobs = max(1, settings.queue_worker_concurrency or settings.queue_concurrency)
+    return httpx2.Limits(max_connections=max(jobs, 100), max_keepalive_connections=max(jobs, 20))
 
 
 @dataclass

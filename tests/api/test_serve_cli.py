@@ -157,3 +157,11 @@ def test_db_upgrade(cli_env: Any) -> None:
     result = runner.invoke(app, ["db", "upgrade"])
     assert result.exit_code == 0 and f"database at revision {head}" in result.output
     assert runner.invoke(app, ["db", "current"]).output.strip() == head
+
+
+def test_serve_offers_workers_and_worker_hides_its_parent_pid() -> None:
+    serve = " ".join(runner.invoke(app, ["serve", "--help"], env={"COLUMNS": "200"}).output.split())
+    assert "--workers" in serve and "WIRECODER_WORKERS" in serve
+    worker = runner.invoke(app, ["worker", "--help"], env={"COLUMNS": "200"}).output
+    assert "--worker-id" in worker and "--parent-pid" not in worker  # for `serve` only
+    assert runner.invoke(app, ["serve", "--workers", "-1"]).exit_code == 2
