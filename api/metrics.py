@@ -138,7 +138,10 @@ class JobTableCollector:
         try:
             with Session(self.engine) as session:
                 rows = session.exec(
-                    select(ExtractionJob.status, func.count()).group_by(col(ExtractionJob.status))
+                    select(ExtractionJob.status, func.count())
+                    # a reviewed version (api.review) is no model run
+                    .where(col(ExtractionJob.reviewed_from_job_id).is_(None))
+                    .group_by(col(ExtractionJob.status))
                 ).all()
         except Exception as error:
             log.warning("metrics_job_count_failed", error=f"{type(error).__name__}: {error}")

@@ -89,8 +89,13 @@ class ExtractionJob(SQLModel, Provenance, table=True):
     extraction_key: str = Field(sa_type=String(64), unique=True, index=True)
     workflow_id: str = Field(sa_type=String(80))  # the DBOS workflow of the latest request
     status: str = Field(default=JobStatus.QUEUED, sa_type=String(16), index=True)
-    # the current extraction of its article: the latest succeeded job
+    # the current extraction of its article: the latest succeeded job, or its latest review
     is_current: bool = Field(default=False, index=True)
+    # set on a reviewed version (api.review): the model's job it was corrected from; such a
+    # job is no model run (never queued, no usage) and model-job listings leave it out
+    reviewed_from_job_id: int | None = Field(
+        default=None, foreign_key="extraction_job.id", index=True, ondelete="CASCADE"
+    )
 
     requests: int = 1  # times queued: the first POST plus re-runs
     job_attempts: int = 0  # job-level tries of the latest request
@@ -188,6 +193,32 @@ class Quote(SQLModel, QuoteFields, QuoteGrounding, table=True):
     )
 
 
+class Review(SQLModel, table=True):
+    """An analyst's correction of one version of an article's extraction (api.review). The
+    corrected version is its own ExtractionJob (`job_id`); the version reviewed is kept."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    article_id: int = Field(foreign_key="article.id", index=True, ondelete="CASCADE")
+    base_job_id: int = Field(foreign_key="extraction_job.id", index=True, ondelete="CASCADE")
+    job_id: int = Field(
+        foreign_key="extraction_job.id", unique=True, index=True, ondelete="CASCADE"
+    )
+    reviewer: str = Field(sa_type=String(100))  # the API key's holder, or "anonymous"
+    note: str | None = Field(default=None, sa_type=Text)
+    changes: list[dict[str, Any]] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False)
+    )  # as sent
+    diff: list[dict[str, Any]] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False)
+    )  # per item changed: what it was, what it became
+    # per kind, for each item of the reviewed version in order, the ids of the model job's
+    # items it comes from (empty: added by a reviewer): what review stats compare
+    lineage: dict[str, list[list[int]]] = Field(
+        default_factory=dict, sa_column=Column(JSON, nullable=False)
+    )
+    created_at: dt.datetime = _timestamp()
+
+
 class WorkerHeartbeat(SQLModel, table=True):
     """A live worker process's lease on its jobs, renewed every `worker_heartbeat_s`.
 
@@ -243,6 +274,7 @@ ALL_TABLES = [
     Event,
     EventActor,
     Quote,
+    Review,
     WorkerHeartbeat,
     ApiKey,
 ]

@@ -16,6 +16,7 @@ from api.models import (
     EventActor,
     ExtractionJob,
     Quote,
+    Review,
 )
 from schemas.api import (
     ActorPublic,
@@ -30,6 +31,7 @@ from schemas.api import (
     JobSummary,
     QuotePublic,
 )
+from schemas.review import ReviewPublic, ReviewSummary
 
 Canonical = dict[int, CanonicalActor]
 
@@ -102,7 +104,10 @@ def quote_public(quote: Quote, canonical: Canonical) -> QuotePublic:
 
 
 def extraction_public(rows: crud.ExtractionRows) -> ExtractionPublic:
+    reviewed = rows.job.reviewed_from_job_id is not None
     return ExtractionPublic(
+        version="reviewed" if reviewed else "model",
+        review=ReviewSummary.model_validate(rows.review) if rows.review else None,
         job=job_summary(rows.job),
         actors=[actor_public(a, rows.canonical) for a in rows.actors],
         events=events_public(rows.events, rows.event_actors, rows.canonical),
@@ -146,3 +151,7 @@ def canonical_actor_public(summary: browse.ActorSummary) -> CanonicalActorPublic
             "quotes": summary.quotes,
         },
     )
+
+
+def review_public(review: Review) -> ReviewPublic:
+    return ReviewPublic.model_validate(review)

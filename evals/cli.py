@@ -24,9 +24,17 @@ from rich.console import Console
 from api import llm
 from api.config import PROJECT_ROOT, LLMBackend, Settings
 from api.logs import configure_logging, settings_secrets
-from evals.gold import GoldCase, load_gold
+from evals.gold import GOLD_DIR, GoldCase, load_gold
+from evals.gold_cli import gold_app
 from evals.report import DEFAULT_TOLERANCE, compare, print_comparison, print_run
-from evals.runner import DatasetMismatch, RunRecord, resolve_run_path, run_eval, score
+from evals.runner import (
+    DatasetMismatch,
+    RunRecord,
+    freeze_long_lived,
+    resolve_run_path,
+    run_eval,
+    score,
+)
 
 BASELINES_DIR = PROJECT_ROOT / "evals" / "baselines"
 CURRENT_POINTER = "CURRENT"  # a file in BASELINES_DIR holding the current baseline's file name
@@ -81,6 +89,15 @@ def run_command(
         list[str] | None,
         typer.Option("--case", help="Only these gold case ids (repeatable), within the split."),
     ] = None,
+    gold_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--gold",
+            metavar="DIR",
+            help="Score against the gold files in DIR (e.g. `eval gold export`'s) instead "
+            "of evals/gold/.",
+        ),
+    ] = None,
     prompt_version: Annotated[
         str | None, typer.Option(help="Prompt version, e.g. v2; default: Settings.prompt_version.")
     ] = None,
@@ -115,7 +132,14 @@ def run_command(
     ] = LogLevel.WARNING,
 ) -> None:
     """Extract the gold cases with a prompt version and backend, score, write the run record."""
-    cases = load_gold(None if split == SplitChoice.ALL else split.value)
+    if gold_dir is not None and baseline is not None:
+        raise _fail("--baseline is scored on evals/gold/: leave it out with --gold")
+    if gold_dir is not None and not gold_dir.is_dir():
+        raise _fail(f"--gold {gold_dir}: no such folder")
+    try:
+        cases = load_gold(None if split == SplitChoice.ALL else split.value, gold_dir or GOLD_DIR)
+    except (OSError, ValueError) as error:  # a folder that is not there, a bad gold file
+        raise _fail(f"cannot load the gold files: {error}") from None
     if not cases:
         raise _fail(f"no gold cases in split {split.value}")
     if case_ids:
@@ -137,6 +161,7 @@ def run_command(
         extractor = llm.build_extractor(settings)
     except (RuntimeError, ValueError, OSError) as error:  # unknown prompt, bad settings, ...
         raise _fail(f"cannot build the extractor: {error}") from None
+    freeze_long_lived()  # the pipeline and schemas live till exit: the collector skips them
     run = run_eval(cases, extractor, concurrency=concurrency, progress=True)
     try:
         path = run.save(resolve_run_path(out, run))
@@ -304,6 +329,8 @@ def promote_command(
         f"commit it with {BASELINES_DIR / CURRENT_POINTER}"
     )
 
+
+eval_app.add_typer(gold_app, name="gold")
 
 # `wirecoder eval external …` lives with the adapters; it registers when they are installed.
 if importlib.util.find_spec("evals.external.cli") is not None:

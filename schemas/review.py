@@ -10,9 +10,9 @@ change that does not agree with the article is refused with a 422 saying which c
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from schemas.extraction import (
     ActorKind,
@@ -25,6 +25,19 @@ from schemas.extraction import (
 
 ActorName = Annotated[str, Field(min_length=1, max_length=200)]
 Note = Annotated[str | None, Field(default=None, max_length=2000)]
+
+
+# Ids and counts are strict integers: JSON's true and false are no id (pydantic would read 1, 0).
+
+
+def _not_a_number(value: Any) -> Any:
+    """pydantic would read a number as a Unix timestamp; dates are written YYYY-MM-DD."""
+    if isinstance(value, int | float):
+        raise ValueError("a date is written YYYY-MM-DD, not as a number")
+    return value
+
+
+IsoDate = Annotated[dt.date, BeforeValidator(_not_a_number)]
 
 
 class PlaceIn(BaseModel):
@@ -43,16 +56,16 @@ class EventEdit(BaseModel):
     status: EventStatus | None = None
     sources: list[ActorName] | None = Field(default=None, description="Actor names or aliases.")
     targets: list[ActorName] | None = Field(default=None, description="Actor names or aliases.")
-    date: dt.date | None = None
+    date: IsoDate | None = None
     date_precision: DatePrecision | None = None
     location: PlaceIn | None = None
-    fatalities: int | None = Field(default=None, ge=0)
+    fatalities: int | None = Field(default=None, ge=0, strict=True)
     summary: str | None = Field(default=None, min_length=1, max_length=500)
 
 
 class UpdateEvent(EventEdit):
     op: Literal["update_event"] = "update_event"
-    event_id: int = Field(ge=1, le=2**31 - 1)
+    event_id: int = Field(ge=1, le=2**31 - 1, strict=True)
     clear: list[Literal["mode", "date", "location", "fatalities"]] = Field(
         default_factory=list, description="Optional fields to set to null."
     )
@@ -62,7 +75,7 @@ class DeleteEvent(BaseModel):
     """An event the model invented."""
 
     op: Literal["delete_event"] = "delete_event"
-    event_id: int = Field(ge=1, le=2**31 - 1)
+    event_id: int = Field(ge=1, le=2**31 - 1, strict=True)
 
 
 class AddEvent(EventEdit):
@@ -75,7 +88,7 @@ class AddEvent(EventEdit):
 
 class UpdateQuote(BaseModel):
     op: Literal["update_quote"] = "update_quote"
-    quote_id: int = Field(ge=1, le=2**31 - 1)
+    quote_id: int = Field(ge=1, le=2**31 - 1, strict=True)
     speaker: ActorName | None = Field(default=None, description="An actor name or alias.")
     kind: QuoteKind | None = None
     clear_speaker: bool = False
@@ -83,13 +96,18 @@ class UpdateQuote(BaseModel):
 
 class DeleteQuote(BaseModel):
     op: Literal["delete_quote"] = "delete_quote"
-    quote_id: int = Field(ge=1, le=2**31 - 1)
+    quote_id: int = Field(ge=1, le=2**31 - 1, strict=True)
 
 
 class UpdateActor(BaseModel):
     op: Literal["update_actor"] = "update_actor"
-    actor_id: int = Field(ge=1, le=2**31 - 1)
-    name: ActorName | None = None
+    actor_id: int = Field(ge=1, le=2**31 - 1, strict=True)
+    name: ActorName | None = Field(
+        default=None, description="The actor's name; the old one stays an alias."
+    )
+    aliases: list[ActorName] | None = Field(
+        default=None, max_length=20, description="Replaces the aliases when given."
+    )
     kind: ActorKind | None = None
     country: str | None = Field(default=None, max_length=100)
 
@@ -98,15 +116,15 @@ class DeleteActor(BaseModel):
     """A junk actor (a place, a fragment): removed with its roles and quote speakers."""
 
     op: Literal["delete_actor"] = "delete_actor"
-    actor_id: int = Field(ge=1, le=2**31 - 1)
+    actor_id: int = Field(ge=1, le=2**31 - 1, strict=True)
 
 
 class MergeActors(BaseModel):
     """Actors that are one: the others' mentions, aliases, roles and quotes go to `into`."""
 
     op: Literal["merge_actors"] = "merge_actors"
-    into: int = Field(ge=1, le=2**31 - 1)
-    actor_ids: list[Annotated[int, Field(ge=1, le=2**31 - 1)]] = Field(min_length=1)
+    into: int = Field(ge=1, le=2**31 - 1, strict=True)
+    actor_ids: list[Annotated[int, Field(ge=1, le=2**31 - 1, strict=True)]] = Field(min_length=1)
 
 
 Change = Annotated[
@@ -127,8 +145,73 @@ class ReviewIn(BaseModel):
     note: Note
     base_job_id: int | None = Field(
         default=None,
+        strict=True,  # true is no job id
         ge=1,
         le=2**31 - 1,
         description="The version reviewed (its job id); when given and no longer the one "
         "served, the review is refused with a 409 instead of overwriting another's.",
     )
+
+
+# ---- what the API answers ----------------------------------------------------------------
+
+
+def _utc(value: Any) -> Any:
+    """SQLite gives timestamps back without their zone; they were written in UTC."""
+    if isinstance(value, dt.datetime) and value.tzinfo is None:
+        return value.replace(tzinfo=dt.UTC)
+    return value
+
+
+class ReviewSummary(BaseModel):
+    """Which review made the version served (on `ExtractionPublic.review`)."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    reviewer: str = Field(examples=["desk"], description="The API key's holder, or anonymous.")
+    created_at: Annotated[dt.datetime, BeforeValidator(_utc)]
+    note: str | None
+    base_job_id: int = Field(description="The version reviewed (its job id).")
+    job_id: int = Field(description="The reviewed version's job id.")
+
+
+class ReviewPublic(ReviewSummary):
+    """A stored review: who, when, the note, the changes as sent and what changed per item."""
+
+    article_id: int
+    changes: list[dict[str, Any]]
+    diff: list[dict[str, Any]] = Field(
+        description="Per change applied: the item's kind and id, and its fields before and "
+        "after (a deleted item's `before`, an added one's `after`)."
+    )
+
+
+class KindAgreement(BaseModel):
+    """How often reviewers kept what the model said, for one kind of item."""
+
+    model_items: int = Field(description="Items in the model's versions reviewed.")
+    reviewed_items: int = Field(description="Items in the reviewed versions.")
+    kept: int = Field(description="Model items still in the reviewed version.")
+    deleted: int
+    added: int = Field(description="Items a reviewer added (none for actors).")
+    changed: dict[str, int] = Field(description="Kept items whose field a reviewer changed.")
+    agreement: dict[str, float | None] = Field(
+        description="Per field, the share of kept items whose value the reviewer kept; null "
+        "when no item was kept."
+    )
+
+
+class ActorAgreement(KindAgreement):
+    merged: int = Field(description="Model actors merged into another.")
+
+
+class ReviewStats(BaseModel):
+    """Agreement between the model's version and the latest reviewed one, over every reviewed
+    article: what reviewers change most."""
+
+    reviewed_articles: int
+    reviews: int
+    events: KindAgreement
+    quotes: KindAgreement
+    actors: ActorAgreement

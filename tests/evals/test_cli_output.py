@@ -41,7 +41,7 @@ def cli(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, cases: list[GoldCase]) 
     monkeypatch.setattr(
         eval_cli,
         "load_gold",
-        lambda split=None: [c for c in cases if split is None or c.split == split],
+        lambda split=None, gold_dir=None: [c for c in cases if split is None or c.split == split],
     )
     monkeypatch.setattr(eval_cli, "BASELINES_DIR", tmp_path / "baselines")
     monkeypatch.setattr(
