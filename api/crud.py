@@ -10,7 +10,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from sqlalchemy import func
+from sqlalchemy import CursorResult, delete, func
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, SQLModel, col, select
 
@@ -23,6 +23,7 @@ from api.models import (
     ExtractionJob,
     JobStatus,
     Quote,
+    Review,
     extraction_key,
     utcnow,
 )
@@ -83,6 +84,36 @@ def _insert_unless_raced(session: Session, row: T, find: Callable[[], T | None])
 
 def get_article_by_hash(*, session: Session, digest: str) -> Article | None:
     return session.exec(select(Article).where(Article.content_hash == digest)).first()
+
+
+def metadata_differences(*, article: Article, sent: dict[str, Any]) -> list[str]:
+    """The fields of `sent` (not None: a field not sent is no difference) whose value
+    differs from the article's."""
+    return [k for k, v in sent.items() if v is not None and getattr(article, k) != v]
+
+
+def update_article(*, session: Session, article: Article, changes: dict[str, Any]) -> list[str]:
+    """Set the article's metadata fields in `changes` (committed); the names of those whose
+    value changed."""
+    changed = [k for k, v in changes.items() if getattr(article, k) != v]
+    for name in changed:
+        setattr(article, name, changes[name])
+    if changed:
+        session.add(article)
+        session.commit()
+        session.refresh(article)
+    return changed
+
+
+def delete_article(*, session: Session, article_id: int) -> bool:
+    """Delete the article; the database's ON DELETE CASCADE takes its jobs, extractions and
+    reviews with it in the same statement (canonical actors are shared and stay). False when
+    there was no such article."""
+    deleted: CursorResult[Any] = session.execute(  # type: ignore[assignment]
+        delete(Article).where(col(Article.id) == article_id)
+    )
+    session.commit()
+    return bool(deleted.rowcount)
 
 
 def list_articles(*, session: Session, limit: int, offset: int) -> tuple[list[Article], int]:
@@ -147,13 +178,30 @@ def mark_job_running(*, session: Session, job_id: int) -> ExtractionJob:
 
 
 def jobs_of_article(*, session: Session, article_id: int) -> list[ExtractionJob]:
+    """The article's model jobs, newest first (reviewed versions are no model runs)."""
     return list(
         session.exec(
             select(ExtractionJob)
-            .where(ExtractionJob.article_id == article_id)
+            .where(
+                ExtractionJob.article_id == article_id,
+                col(ExtractionJob.reviewed_from_job_id).is_(None),
+            )
             .order_by(col(ExtractionJob.id).desc())
         ).all()
     )
+
+
+def latest_model_job(*, session: Session, article_id: int) -> ExtractionJob | None:
+    """The model's latest succeeded extraction of the article (served unless reviewed)."""
+    return session.exec(
+        select(ExtractionJob)
+        .where(
+            ExtractionJob.article_id == article_id,
+            ExtractionJob.status == JobStatus.SUCCEEDED,
+            col(ExtractionJob.reviewed_from_job_id).is_(None),
+        )
+        .order_by(col(ExtractionJob.finished_at).desc(), col(ExtractionJob.id).desc())
+    ).first()
 
 
 def current_job(*, session: Session, article_id: int) -> ExtractionJob | None:
@@ -172,6 +220,7 @@ class ExtractionRows:
     event_actors: dict[int, list[EventActor]]
     quotes: list[Quote]
     canonical: dict[int, CanonicalActor]
+    review: Review | None = None  # the review that made it, for a reviewed version
 
 
 def extraction_rows(*, session: Session, job: ExtractionJob) -> ExtractionRows:
@@ -187,6 +236,9 @@ def extraction_rows(*, session: Session, job: ExtractionJob) -> ExtractionRows:
         event_actors=event_actors,
         quotes=quotes,
         canonical=canonical_actors_by_id(session=session, ids=canonical_ids),
+        review=session.exec(select(Review).where(Review.job_id == job.id)).first()
+        if job.reviewed_from_job_id is not None
+        else None,
     )
 
 
@@ -195,11 +247,15 @@ def _by_position(session: Session, model: type[T], where: Any) -> list[T]:
 
 
 def article_rows(
-    *, session: Session, article: Article
+    *, session: Session, article: Article, version: str | None = None
 ) -> tuple[ExtractionRows | None, list[ExtractionJob]]:
-    """An article's current extraction (if any) and all its jobs, newest first."""
+    """An article's served extraction (if any; `version="model"`: the model's latest) and
+    all its model jobs, newest first."""
     assert article.id is not None
-    current = current_job(session=session, article_id=article.id)
+    if version == "model":
+        current = latest_model_job(session=session, article_id=article.id)
+    else:
+        current = current_job(session=session, article_id=article.id)
     rows = extraction_rows(session=session, job=current) if current else None
     return rows, jobs_of_article(session=session, article_id=article.id)
 

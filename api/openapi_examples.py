@@ -38,6 +38,7 @@ JOB_SUMMARY: Example = {
     "job_attempts": 1,
     "finished_at": "2026-12-02T05:09:48.793773Z",
     "error": None,
+    "reviewed_from_job_id": None,
 }
 JOB: Example = {
     **JOB_SUMMARY,
@@ -127,7 +128,14 @@ CANONICAL_ACTOR: Example = {
     "events": 0,
     "quotes": 0,
 }
-EXTRACTION: Example = {"job": JOB_SUMMARY, "actors": [ACTOR], "events": [EVENT], "quotes": [QUOTE]}
+EXTRACTION: Example = {
+    "version": "model",
+    "review": None,
+    "job": JOB_SUMMARY,
+    "actors": [ACTOR],
+    "events": [EVENT],
+    "quotes": [QUOTE],
+}
 
 ARTICLE_SUMMARY: Example = {
     "id": 1,
@@ -155,7 +163,14 @@ def _job_ref(status: str, *, error: str | None, attempts: int, job_attempts: int
 
 
 def _submitted(job: Example, extraction: Example | None) -> Example:
-    return {"article_id": 1, "article_created": True, "job": job, "extraction": extraction}
+    return {
+        "article_id": 1,
+        "article_created": True,
+        "metadata": "new",
+        "metadata_differs": [],
+        "job": job,
+        "extraction": extraction,
+    }
 
 
 SUBMITTED = _submitted(_job_ref("queued", error=None, attempts=0, job_attempts=0), None)
@@ -170,6 +185,11 @@ def page(item: Example) -> Example:
 def article(text: str) -> Example:
     """GET /v1/articles/{id}: the article whose text is `text` (the request example's)."""
     return {**ARTICLE_SUMMARY, "text": text, "extraction": EXTRACTION, "jobs": [JOB_SUMMARY]}
+
+
+def article_updated(text: str) -> Example:
+    """PATCH /v1/articles/{id} of its title: the extraction did read the title (the prompt)."""
+    return {**article(text), "changed": ["title"], "extraction_outdated": True}
 
 
 def json_content(example: Example) -> dict[str, Any]:

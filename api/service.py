@@ -18,7 +18,7 @@ from api.config import Settings
 from api.db import engine_from_settings, upgrade_database
 from api.jobs import JobContext, JobQueue
 from api.models import Article, ExtractionJob, JobStatus
-from schemas.api import ArticleIn
+from schemas.api import EXTRACTION_INPUT_FIELDS, ArticleIn
 from schemas.contract import ExtractorLike, Provenance
 
 
@@ -61,12 +61,21 @@ class Rerun(StrEnum):
         }[self]
 
 
+class OnConflict(StrEnum):
+    """What a submission of known text does with metadata that differs from the stored."""
+
+    KEEP = "keep"
+    UPDATE = "update"
+
+
 @dataclass(frozen=True)
 class Submission:
     article: Article
     article_created: bool
     job: ExtractionJob
     queued: bool  # this submission put the job on the queue
+    metadata: str = "new"  # schemas.api.MetadataOutcome: new, same, kept or updated
+    metadata_differs: tuple[str, ...] = ()  # fields sent that differ from the stored
 
 
 def submit_article(
@@ -76,11 +85,24 @@ def submit_article(
     provenance: Provenance,
     article_in: ArticleIn,
     rerun: Rerun = Rerun.NEVER,
+    on_conflict: OnConflict = OnConflict.KEEP,
 ) -> Submission:
     """Store the article (deduplicated by content hash) and its job for this extractor
     (deduplicated by extraction key); queue the job unless it already ran (or `rerun` wants
-    its answer again)."""
+    its answer again). Known text with other metadata keeps the stored metadata unless
+    `on_conflict` is UPDATE; the Submission says which fields differed and what was done.
+    Updated metadata does not re-run a finished extraction."""
     article, created = crud.get_or_create_article(session=session, **article_in.stored_fields())
+    metadata, differs = "new", []
+    if not created:
+        differs = crud.metadata_differences(article=article, sent=article_in.metadata_fields())
+        metadata = "same" if not differs else "kept"
+        if differs and on_conflict == OnConflict.UPDATE:
+            sent = article_in.metadata_fields()
+            crud.update_article(
+                session=session, article=article, changes={k: sent[k] for k in differs}
+            )
+            metadata = "updated"
     job, _ = crud.get_or_create_job(session=session, article=article, provenance=provenance)
     queued = False
     if JobStatus(job.status).finished and rerun.wants(job.status):
@@ -91,7 +113,7 @@ def submit_article(
         queue.enqueue(job)
         session.refresh(job)
         queued = True
-    return Submission(article, created, job, queued)
+    return Submission(article, created, job, queued, metadata, tuple(differs))
 
 
 def rerun_article(
@@ -107,3 +129,16 @@ def rerun_article(
         queue.enqueue(job)
         session.refresh(job)
     return job
+
+
+def patch_article(
+    *, session: Session, article: Article, changes: dict[str, object]
+) -> tuple[list[str], bool]:
+    """Apply metadata `changes`; returns the fields that changed and whether the article's
+    current extraction read an old value of one (its dates, places or prompt): re-running it
+    is the caller's choice, never done here."""
+    assert article.id is not None
+    changed = crud.update_article(session=session, article=article, changes=changes)
+    if not EXTRACTION_INPUT_FIELDS.intersection(changed):
+        return changed, False
+    return changed, crud.current_job(session=session, article_id=article.id) is not None

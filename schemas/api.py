@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Annotated, Any, Generic, TypeVar
+from typing import Annotated, Any, Generic, Literal, TypeVar
 
 from pydantic import (
     AnyHttpUrl,
@@ -25,6 +25,7 @@ from sqlmodel import SQLModel
 from schemas.contract import PromptRef
 from schemas.extraction import ActorFields, EventFields, QuoteFields
 from schemas.grounded import ActorGrounding, EventGrounding, QuoteGrounding
+from schemas.review import ReviewPublic, ReviewSummary
 from schemas.text import clean_line, clean_submitted, has_content
 
 T = TypeVar("T")
@@ -104,7 +105,58 @@ def header_fields(text: str) -> dict[str, str]:
     return {name: value for name, value in found.items() if value}
 
 
-class ArticleIn(BaseModel):
+class ArticleMetadata(BaseModel):
+    """An article's fields other than its text, validated and normalised by one rule for POST
+    (ArticleIn) and PATCH (ArticlePatch)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    title: str | None = Field(default=None, max_length=500)
+    url: Annotated[AnyHttpUrl, UrlConstraints(max_length=URL_MAX_CHARS)] | None = None
+    source: str | None = Field(default=None, max_length=200, description="e.g. AFP, Reuters")
+    published_at: Annotated[dt.date | None, BeforeValidator(_date_of)] = Field(
+        default=None,
+        description="Publication date (or timestamp); relative dates ('on Sunday') are "
+        "resolved against it. Must not lie in the future.",
+    )
+    dateline: str | None = Field(
+        default=None, max_length=200, description="Place line, e.g. 'AIN ISSA, Syria'."
+    )
+
+    @field_validator("title", "source", "dateline")
+    @classmethod
+    def _clean_line(cls, value: str | None, info: ValidationInfo) -> str | None:
+        """One line (schemas.text.clean_line); a value without content counts as absent."""
+        if value is None:
+            return None
+        return clean_line(value, field=str(info.field_name)) or None
+
+    @field_validator("published_at")
+    @classmethod
+    def _not_in_future(cls, value: dt.date | None) -> dt.date | None:
+        latest = dt.datetime.now(dt.UTC).date() + dt.timedelta(days=PUBLISHED_AT_SLACK_DAYS)
+        if value is not None and value > latest:
+            raise ValueError(f"published_at {value.isoformat()} is in the future")
+        return value
+
+    def metadata_fields(self) -> dict[str, Any]:
+        """The fields as the Article row stores them (url a string)."""
+        return {
+            "title": self.title,
+            "url": str(self.url) if self.url else None,
+            "source": self.source,
+            "published_at": self.published_at,
+            "dateline": self.dateline,
+        }
+
+
+METADATA_FIELDS = tuple(ArticleMetadata.model_fields)
+# what the extractor reads besides the text (schemas.contract.ArticleInput): changing one
+# leaves the stored extraction coded against the old value
+EXTRACTION_INPUT_FIELDS = frozenset({"title", "published_at", "dateline"})
+
+
+class ArticleIn(ArticleMetadata):
     """A news article to extract events, actors and quotes from. A text whose first line is a
     dateline header (`date YYYY-MM-DD SOURCE, DATELINE`) keeps that line, and the header fills
     published_at, source and dateline where they are not given."""
@@ -132,17 +184,6 @@ class ArticleIn(BaseModel):
         "`date YYYY-MM-DD SOURCE, DATELINE` stays in the text and fills published_at, source "
         "and dateline where they are not given."
     )
-    title: str | None = Field(default=None, max_length=500)
-    url: Annotated[AnyHttpUrl, UrlConstraints(max_length=URL_MAX_CHARS)] | None = None
-    source: str | None = Field(default=None, max_length=200, description="e.g. AFP, Reuters")
-    published_at: Annotated[dt.date | None, BeforeValidator(_date_of)] = Field(
-        default=None,
-        description="Publication date (or timestamp); relative dates ('on Sunday') are "
-        "resolved against it. Must not lie in the future.",
-    )
-    dateline: str | None = Field(
-        default=None, max_length=200, description="Place line, e.g. 'AIN ISSA, Syria'."
-    )
 
     @model_validator(mode="before")
     @classmethod
@@ -165,32 +206,34 @@ class ArticleIn(BaseModel):
             )
         return text
 
-    @field_validator("title", "source", "dateline")
-    @classmethod
-    def _clean_line(cls, value: str | None, info: ValidationInfo) -> str | None:
-        """One line (schemas.text.clean_line); a value without content counts as absent."""
-        if value is None:
-            return None
-        return clean_line(value, field=str(info.field_name)) or None
-
-    @field_validator("published_at")
-    @classmethod
-    def _not_in_future(cls, value: dt.date | None) -> dt.date | None:
-        latest = dt.datetime.now(dt.UTC).date() + dt.timedelta(days=PUBLISHED_AT_SLACK_DAYS)
-        if value is not None and value > latest:
-            raise ValueError(f"published_at {value.isoformat()} is in the future")
-        return value
-
     def stored_fields(self) -> dict[str, Any]:
         """The article's fields as api.crud.get_or_create_article takes them (url a string)."""
-        return {
-            "text": self.text,
-            "title": self.title,
-            "url": str(self.url) if self.url else None,
-            "source": self.source,
-            "published_at": self.published_at,
-            "dateline": self.dateline,
-        }
+        return {"text": self.text, **self.metadata_fields()}
+
+
+class ArticlePatch(ArticleMetadata):
+    """New values for some of an article's metadata: only the fields sent change, and a field
+    sent as null is cleared. The text cannot change (an article is its text)."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"title": "Raqa: the final phase", "source": "AFP"}]},
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _not_the_text(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "text" in data:
+            raise ValueError(
+                "text cannot be patched: the article is its text (its content hash, the "
+                "offsets and every extraction rest on it); POST the corrected text as a new "
+                "article, and DELETE this one if it should go"
+            )
+        return data
+
+    def changes(self) -> dict[str, Any]:
+        """The fields sent, as the Article row stores them."""
+        return {k: v for k, v in self.metadata_fields().items() if k in self.model_fields_set}
 
 
 class ArticleBatchIn(BaseModel):
@@ -233,6 +276,11 @@ class JobSummary(BaseModel):
     job_attempts: int = Field(description="Job-level tries of the latest request.")
     finished_at: UtcDatetime | None
     error: str | None = Field(description="Why the job failed or its answer was invalid.")
+    reviewed_from_job_id: int | None = Field(
+        default=None,
+        description="Set on a reviewed version: the model's job it was corrected from "
+        "(a reviewed version is no model run).",
+    )
 
 
 class JobPublic(JobSummary):
@@ -294,13 +342,29 @@ class QuotePublic(SQLModel, QuoteFields, QuoteGrounding):
 
 
 class ExtractionPublic(BaseModel):
+    version: Literal["model", "reviewed"] = Field(
+        default="model",
+        description="Which version this is: the model's, or an analyst's reviewed one "
+        "(served by default once it exists; `?version=model` reads the model's).",
+    )
+    review: ReviewSummary | None = Field(
+        default=None, description="The review that made this version (reviewed only)."
+    )
     job: JobSummary
     actors: list[ActorPublic]
     events: list[EventPublic]
     quotes: list[QuotePublic]
 
 
+class ReviewCreated(BaseModel):
+    review: ReviewPublic
+    extraction: ExtractionPublic = Field(description="The reviewed version, served from now.")
+
+
 # ---- articles -------------------------------------------------------------------------------
+
+
+MetadataOutcome = Literal["new", "same", "kept", "updated"]
 
 
 class ArticleSubmitted(BaseModel):
@@ -308,6 +372,21 @@ class ArticleSubmitted(BaseModel):
 
     article_id: int
     article_created: bool = Field(description="False when the same text was stored before.")
+    metadata: MetadataOutcome = Field(
+        default="new",
+        description="What became of the metadata sent (title, url, source, published_at, "
+        "dateline; a dateline header's fields count as sent): `new` this request stored the "
+        "article; `same` the text was known and every field sent equals the stored one; "
+        "`kept` the text was known, the fields in `metadata_differs` differ and the stored "
+        "values were kept; `updated` they differed and `?on_conflict=update` stored the sent "
+        "ones.",
+    )
+    metadata_differs: list[str] = Field(
+        default_factory=list,
+        examples=[[]],
+        description="The fields sent whose value differs from the stored one (a field not "
+        "sent is never a difference).",
+    )
     job: JobRef
     extraction: ExtractionPublic | None = None
 
@@ -336,6 +415,21 @@ class ArticlePublic(ArticleSummary):
         description="The current extraction: the latest that succeeded."
     )
     jobs: list[JobSummary] = Field(description="Every extraction job, newest first.")
+
+
+class ArticleUpdated(ArticlePublic):
+    """The article after a PATCH, and whether its extraction still fits it."""
+
+    changed: list[str] = Field(
+        examples=[["title"]], description="The fields whose stored value changed."
+    )
+    extraction_outdated: bool = Field(
+        description="True when title, published_at or dateline changed and the article has "
+        "an extraction: the extractor read the old value (dates resolve against "
+        "published_at or the dateline, places are looked for in the dateline's country, the "
+        "title is in the model's prompt). Nothing is re-run by itself: POST "
+        "/v1/articles/{id}/extract re-codes it."
+    )
 
 
 # ---- browse ---------------------------------------------------------------------------------

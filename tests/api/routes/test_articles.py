@@ -59,6 +59,8 @@ def test_posting_the_same_article_twice_gives_the_same_job(
     second = client.post("/v1/articles", json=again_body).json()
     assert second["article_id"] == first["article_id"]
     assert second["article_created"] is False
+    # the other title is said, not hidden: kept (tests/api/routes/test_article_lifecycle.py)
+    assert (second["metadata"], second["metadata_differs"]) == ("kept", ["title"])
     assert second["job"]["id"] == first["job"]["id"]
     assert len(fake_extractor.calls) == 1  # one extraction
     assert client.get("/v1/articles").json()["total"] == 1

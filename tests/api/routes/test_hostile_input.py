@@ -14,8 +14,8 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from api.routes import events as events_route
-from api.routes.events import csv_cell
+from api import acled_export
+from api.acled_export import csv_cell
 from schemas.contract import ArticleInput, ExtractionOutcome, OutcomeStatus
 from tests.api.serving import serve
 from tests.fakes import FakeExtractor, fake_extraction
@@ -286,15 +286,15 @@ def stored_app(make_client: Any, seed_body: dict[str, Any]) -> Any:
 def test_export_failing_midway_is_cut_off_not_short(
     stored_app: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    read_page = events_route._export_page
+    read_page = acled_export.export_page
 
     def second_page_fails(engine: Any, filters: Any, offset: int) -> Any:
         if offset:
             raise RuntimeError("the database went away")
         return read_page(engine, filters, offset)
 
-    monkeypatch.setattr(events_route, "EXPORT_BATCH", 1)
-    monkeypatch.setattr(events_route, "_export_page", second_page_fails)
+    monkeypatch.setattr(acled_export, "EXPORT_BATCH", 1)
+    monkeypatch.setattr(acled_export, "export_page", second_page_fails)
     with (
         serve(stored_app) as base_url,
         httpx.Client(base_url=base_url) as http,
@@ -309,6 +309,6 @@ def test_export_failing_at_once_is_an_error_status(
     def fails(*_args: Any) -> Any:
         raise RuntimeError("the database went away")
 
-    monkeypatch.setattr(events_route, "_export_page", fails)
+    monkeypatch.setattr(acled_export, "export_page", fails)
     with serve(stored_app) as base_url, httpx.Client(base_url=base_url) as http:
         assert http.get("/v1/events/export").status_code == 500  # not a 200 and an empty file
