@@ -3,7 +3,8 @@
 - A key is `wc_` + 32 random bytes (urlsafe). Only its sha256 is stored: a key that random
   needs no slow password hash, and a leaked table gives no usable key.
 - A request sends it as `Authorization: Bearer <key>` or `X-API-Key: <key>`. A key that is
-  unknown or revoked is a 401; a key whose scope is too small for the route is a 403.
+  unknown or revoked is a 401; a key whose scope is too small for the route is a 403. A
+  browser that logged in on the HTML view's /login sends it in the `wirecoder_key` cookie.
 - Scopes (api.models.ApiKeyScope): `read` for every GET, `write` for submitting and
   re-running, `admin` for raw model outputs. Each includes the ones before it.
 - Without a key a request is served only where `Settings.anonymous_allowed` (development,
@@ -118,6 +119,28 @@ def _unauthorized(detail: str) -> HTTPException:
     )
 
 
+# The HTML view's login (api.view_auth) keeps the key in this HttpOnly, SameSite=Strict cookie:
+# a browser cannot send a header on a page load or a plain form POST.
+SESSION_COOKIE = "wirecoder_key"
+_UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
+
+
+def cookie_secret(request: Request) -> str | None:
+    """The key of the login cookie. SameSite=Strict keeps it off other sites' requests; a
+    write that still says it comes from another origin is refused (403) all the same."""
+    secret = request.cookies.get(SESSION_COOKIE)
+    if not secret:
+        return None
+    origin = request.headers.get("origin")
+    own = f"{request.url.scheme}://{request.url.netloc}"
+    if request.method in _UNSAFE and origin is not None and origin != own:
+        raise HTTPException(
+            status_code=status.HTTP_403_FORBIDDEN,
+            detail=f"a request from {origin} may not use this site's login cookie",
+        )
+    return secret
+
+
 def authenticate(
     request: Request,
     bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
@@ -125,7 +148,7 @@ def authenticate(
 ) -> Caller:
     """The caller of this request (401 when a key is wrong, or missing where one is needed)."""
     settings: Settings = request.app.state.settings
-    secret = header or (bearer.credentials if bearer else None)
+    secret = header or (bearer.credentials if bearer else None) or cookie_secret(request)
     if not secret:
         if settings.anonymous_allowed:
             return Caller(name="anonymous", scope=ApiKeyScope.ADMIN)

