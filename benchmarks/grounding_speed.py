@@ -1,6 +1,6 @@
 """Time `align` on a long synthetic article: exact, normalized, fuzzy and missing needles.
 
-    python benchmarks/grounding_speed.py [--chars 100000] [--needles 200]
+    python -m benchmarks.grounding_speed [--chars 100000] [--needles 200]
 
 The text is random words with curly quotes and dashes; needles are slices of it, some with
 typographic changes (normalized), some with one word changed (fuzzy), some absent (none).
@@ -9,6 +9,8 @@ typographic changes (normalized), some with one word changed (fuzzy), some absen
 from __future__ import annotations
 
 import argparse
+import json
+import os
 import random
 import statistics
 import string
@@ -88,6 +90,9 @@ def main(argv: list[str] | None = None) -> None:
         f"{fold_s * 1000:.1f} ms"
     )
     print(f"total: {total_s:.3f} s, {total_s / len(probes) * 1000:.2f} ms per needle")
+    print(f"load {os.getloadavg()[0]:.2f} (1 min) on {os.cpu_count()} cores")
+    figures = {"chars": len(text), "ms_per_needle": round(total_s / len(probes) * 1000, 3)}
+    print("SUMMARY " + json.dumps({"benchmark": "grounding_speed", **figures}))
     counts = Counter({s: len(t) for s, t in timings.items()})
     for status, values in timings.items():
         if values:

@@ -1,6 +1,6 @@
 """Time prompt v3's rules (stage 0, no model) on the gold articles, and the memory they hold.
 
-    python benchmarks/hybrid_speed.py [--repeat 3] [--limit N]
+    python -m benchmarks.hybrid_speed [--repeat 3] [--limit N]
 
 Loads the spaCy pipeline and opens the gazetteer once (as the extractor does), then runs
 `api.llm.coding.analyse` on every gold article `--repeat` times: per-article milliseconds
@@ -12,6 +12,8 @@ cores, so the model's question is what an article waits for.
 from __future__ import annotations
 
 import argparse
+import json
+import os
 import resource
 import statistics
 import time
@@ -61,6 +63,12 @@ def main(argv: list[str] | None = None) -> None:
     )
     after = peak_rss_mb()
     print(f"peak RSS: {before:.0f} MB at start, {loaded:.0f} MB loaded, {after:.0f} MB after")
+    print(f"load {os.getloadavg()[0]:.2f} (1 min) on {os.cpu_count()} cores")
+    figures = {
+        "median_ms": round(statistics.median(timings) * 1000, 1),
+        "p95_ms": round(p95 * 1000, 1),
+    }
+    print("SUMMARY " + json.dumps({"benchmark": "hybrid_speed", **figures}))
 
 
 if __name__ == "__main__":
