@@ -175,10 +175,10 @@ def main() -> None:
         articles = gold_extractions(Path(tmp), args.articles)
         rows = Counter[str]()
         for article in articles:
-            result = article.outcome.result
-            assert result is not None
-            rows.update(actors=len(result.actors), events=len(result.events))
-            rows.update(quotes=len(result.quotes))
+            extraction = article.outcome.result
+            assert extraction is not None
+            rows.update(actors=len(extraction.actors), events=len(extraction.events))
+            rows.update(quotes=len(extraction.quotes))
         print(
             f"storage_writes: {args.articles} articles from {len(articles)} gold extractions "
             f"(per gold article: {rows['actors'] / len(articles):.1f} actors, "
