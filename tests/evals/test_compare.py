@@ -99,7 +99,7 @@ def cli(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, cases: list[GoldCase]) 
     monkeypatch.setattr(
         eval_cli,
         "load_gold",
-        lambda split=None: [c for c in cases if split is None or c.split == split],
+        lambda split=None, gold_dir=None: [c for c in cases if split is None or c.split == split],
     )
     monkeypatch.setattr(eval_cli, "BASELINES_DIR", tmp_path / "baselines")
     return CliRunner()
@@ -145,7 +145,7 @@ def test_cli_promote_refuses_a_run_on_stale_labels(
 ) -> None:
     edited = make_cases()
     edited[0].expected.actors.pop()
-    monkeypatch.setattr(eval_cli, "load_gold", lambda split=None: edited)
+    monkeypatch.setattr(eval_cli, "load_gold", lambda split=None, gold_dir=None: edited)
     good = perfect.save(tmp_path / "good.json")
     refused = cli.invoke(eval_cli.eval_app, ["promote", str(good)])
     assert refused.exit_code == 2
@@ -210,7 +210,7 @@ def test_cli_gate_rescores_both_runs_against_edited_labels(
 ) -> None:
     edited = make_cases()
     edited[0].expected.actors.pop()  # a label fix after the baseline was promoted
-    monkeypatch.setattr(eval_cli, "load_gold", lambda split=None: edited)
+    monkeypatch.setattr(eval_cli, "load_gold", lambda split=None, gold_dir=None: edited)
     good = perfect.save(tmp_path / "good.json")
     same = cli.invoke(eval_cli.eval_app, ["compare", str(good), "--baseline", str(good)])
     assert same.exit_code == 0, same.output

@@ -143,7 +143,7 @@ def test_cli_report_writes_the_file_against_the_current_baseline(
     run: RunRecord,
     baseline: RunRecord,
 ) -> None:
-    monkeypatch.setattr(eval_cli, "load_gold", lambda split=None: cases)
+    monkeypatch.setattr(eval_cli, "load_gold", lambda split=None, gold_dir=None: cases)
     monkeypatch.setattr(eval_cli, "BASELINES_DIR", tmp_path / "baselines")
     cli = CliRunner()
     run_path, base_path = run.save(tmp_path / "run.json"), baseline.save(tmp_path / "base.json")
