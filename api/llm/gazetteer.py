@@ -27,6 +27,10 @@ SCHEMA_VERSION = "3"
 MIN_POPULATION = 500
 # A place whose name is one letter off ("Raqa" / "Raqqa") within the article's countries.
 FUZZY_PLACE_THRESHOLD = 85.0
+# Answers kept per lookup kind: an article asks about the same names over and over (its
+# capitalised phrases, its places twice: coding and enrichment), and the file never changes.
+LOOKUPS_CACHED = 8192
+SPELLINGS_CACHED = 32  # candidate name lists for near spellings, one per country and letter
 _NON_WORD = re.compile(r"[^a-z0-9]+")
 # Country names as news writes them, beyond GeoNames' own.
 COUNTRY_VARIANTS = {
@@ -81,6 +85,13 @@ class Gazetteer:
     def __init__(self, path: Path) -> None:
         self.path = path
         self._local = threading.local()
+        # Memoised per instance (the file is read-only; its name carries the data versions).
+        # Answers are frozen dataclasses or tuples, safe to share between callers and threads.
+        self._country = lru_cache(maxsize=LOOKUPS_CACHED)(self._query_country)
+        self._country_named = lru_cache(maxsize=LOOKUPS_CACHED)(self._query_country_named)
+        self._admin_area = lru_cache(maxsize=LOOKUPS_CACHED)(self._query_admin_area)
+        self._place = lru_cache(maxsize=LOOKUPS_CACHED)(self._find_place)
+        self._spellings = lru_cache(maxsize=SPELLINGS_CACHED)(self._query_spellings)
 
     def _db(self) -> sqlite3.Connection:
         db = getattr(self._local, "db", None)
@@ -95,6 +106,9 @@ class Gazetteer:
     def country(self, name: str, *, demonym: bool = False) -> Country | None:
         """The country `name` names ("Syria", "U.S.", "Britain"), or with `demonym` the one
         an adjective of nationality names ("Syrian")."""
+        return self._country(name, demonym)
+
+    def _query_country(self, name: str, demonym: bool) -> Country | None:
         row = (
             self._db()
             .execute(
@@ -106,6 +120,9 @@ class Gazetteer:
         return Country(*row) if row else None
 
     def country_named(self, code: str) -> Country | None:
+        return self._country_named(code)
+
+    def _query_country_named(self, code: str) -> Country | None:
         row = (
             self._db()
             .execute(
@@ -119,6 +136,9 @@ class Gazetteer:
 
     def admin_area(self, name: str, countries: tuple[str, ...] = ()) -> tuple[str, str] | None:
         """(admin1 name, country code) of a first-level area named `name` ("Tigray")."""
+        return self._admin_area(name, countries)
+
+    def _query_admin_area(self, name: str, countries: tuple[str, ...]) -> tuple[str, str] | None:
         key = place_key(re.sub(r"\b(province|governorate|region|state)\b", "", name, flags=re.I))
         rows = self._db().execute("SELECT name, code FROM admin1 WHERE key = ?", (key,)).fetchall()
         rows = [r for r in rows if not countries or r[1] in countries] or (
@@ -133,6 +153,9 @@ class Gazetteer:
         exact name or alternate name in the main country, else one of 5,000+ people in
         another (the most populous), else a near spelling in the main country. With no
         countries: the only match, or the most populous of 10,000+ people."""
+        return self._place(name, countries, fuzzy)
+
+    def _find_place(self, name: str, countries: tuple[str, ...], fuzzy: bool) -> Place | None:
         key = place_key(name)
         if not key:
             return None
@@ -160,20 +183,24 @@ class Gazetteer:
         return None
 
     def _near_spelling(self, key: str, countries: tuple[str, ...]) -> Place | None:
+        found = process.extractOne(key, self._spellings(countries, key[0]), scorer=fuzz.ratio)
+        if found is None or found[1] < FUZZY_PLACE_THRESHOLD:
+            return None
+        local = [r for r in self._places(found[0]) if r.country_code in countries]
+        return max(local, key=_population) if local else None
+
+    def _query_spellings(self, countries: tuple[str, ...], letter: str) -> list[str]:
+        """The name keys in `countries` that begin with `letter` (never mutated: cached)."""
         marks = ",".join("?" * len(countries))
         names = (
             self._db()
             .execute(
                 f"SELECT DISTINCT key FROM names WHERE code IN ({marks}) AND key LIKE ?",
-                (*countries, key[0] + "%"),
+                (*countries, letter + "%"),
             )
             .fetchall()
         )
-        found = process.extractOne(key, [n[0] for n in names], scorer=fuzz.ratio)
-        if found is None or found[1] < FUZZY_PLACE_THRESHOLD:
-            return None
-        local = [r for r in self._places(found[0]) if r.country_code in countries]
-        return max(local, key=_population) if local else None
+        return [n[0] for n in names]
 
     def _places(self, key: str) -> list[Place]:
         return [_place(row) for row in self._db().execute(_PLACES_BY_KEY, (key,)).fetchall()]

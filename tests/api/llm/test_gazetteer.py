@@ -89,3 +89,34 @@ def test_the_place_command_resolves_as_the_enrichment_does() -> None:
     assert found.exit_code == 0 and "Ar Raqqah" in found.output
     missing = runner.invoke(app, ["gazetteer", "place", "Nowhere-on-earth"])
     assert missing.exit_code == 1 and "not found" in missing.output
+
+
+def test_memoised_lookups_answer_as_a_fresh_gazetteer_does(gazetteer: Gazetteer) -> None:
+    """Lookups are cached per instance: a question asked after others (the same name with
+    other countries or without near spellings, the same first letter) gets a fresh answer."""
+    questions = [
+        ("place", "Raqa", ("SY",), True),
+        ("place", "Raqa", ("SY",), False),
+        ("place", "Raqa", (), True),
+        ("place", "Raqqa", ("IQ",), True),
+        ("place", "Tripoli", ("LY",), True),
+        ("place", "Tripoli", ("LB",), True),
+        ("country", "Syrian", (), False),
+        ("country", "Syrian", (), True),
+        ("admin", "Tigray region", ("ET",), False),
+        ("admin", "Tigray region", ("SY",), False),
+    ]
+
+    def ask(g: Gazetteer, kind: str, name: str, countries: tuple[str, ...], flag: bool) -> object:
+        if kind == "place":
+            return g.place(name, countries, fuzzy=flag)
+        if kind == "country":
+            return g.country(name, demonym=flag)
+        return g.admin_area(name, countries)
+
+    warm = Gazetteer(gazetteer.path)
+    first = [ask(warm, *q) for q in questions]
+    again = [ask(warm, *q) for q in reversed(questions)][::-1]
+    fresh = [ask(Gazetteer(gazetteer.path), *q) for q in questions]
+    assert first == again == fresh
+    assert first[0] is not None and first[1] is None and first[2] is None
