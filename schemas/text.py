@@ -128,7 +128,15 @@ def fold_with_offsets(text: str) -> tuple[str, list[int]]:
 def occurs_in(needle: str, haystack: str) -> bool:
     """True when `needle` occurs in `haystack` after folding quotes, dashes and whitespace."""
     folded = fold_for_match(needle).strip("\"' ")
-    return bool(folded) and folded in fold_for_match(haystack)
+    return bool(folded) and folded in _folded_article(haystack)
+
+
+# Validating an extraction checks every evidence sentence and quotation against the same
+# article: fold it once per article, not once per item. A few articles at a time (the
+# service's queue slots), so the cache stays small.
+@lru_cache(maxsize=32)
+def _folded_article(text: str) -> str:
+    return fold_for_match(text)
 
 
 def shorten(text: str, limit: int) -> str:

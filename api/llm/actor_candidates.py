@@ -219,15 +219,18 @@ def _table_names(parsed: Sequence[ParsedSentence], aliases: AliasTable) -> Itera
             continue
         words = [t for t in sentence.doc if not t.is_punct or t.text in ("-", ".")]
         doc_text = sentence.doc.text  # spaCy joins the tokens anew on every read
+        starts = [t.idx for t in words]
+        ends = [t.idx + len(t) for t in words]
         i = 0
         while i < len(words):
-            for size in range(min(6, len(words) - i), 0, -1):
-                start, end = words[i].idx, words[i + size - 1].idx + len(words[i + size - 1])
-                phrase = doc_text[start:end]
-                if phrase[:1].isupper() and aliases.lookup(phrase) is not None:
-                    yield phrase
-                    i += size - 1
-                    break
+            # every phrase tried here begins with word i: none is a name unless it is capitalised
+            if doc_text[starts[i] : starts[i] + 1].isupper():
+                for size in range(min(6, len(words) - i), 0, -1):
+                    phrase = doc_text[starts[i] : ends[i + size - 1]]
+                    if aliases.lookup(phrase) is not None:
+                        yield phrase
+                        i += size - 1
+                        break
             i += 1
 
 
