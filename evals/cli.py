@@ -11,6 +11,7 @@ file, gold labels changed under a run, no baseline).
 from __future__ import annotations
 
 import importlib.util
+import os
 import re
 import shutil
 import warnings
@@ -111,6 +112,14 @@ def run_command(
     concurrency: Annotated[
         int, typer.Option(min=1, help="Articles extracted at once (1 suits a local model).")
     ] = 1,
+    processes: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            help="Replay only: extract in N forked processes (the pipeline is CPU-bound; "
+            "threads cannot share the CPUs). Default: one per CPU with replay, else 1.",
+        ),
+    ] = None,
     # a str, not a Path: Path drops the trailing "/" that marks a folder not yet made
     out: Annotated[
         str | None,
@@ -155,6 +164,7 @@ def run_command(
     settings = Settings(**overrides)  # type: ignore[arg-type]
     if record and settings.llm_backend == LLMBackend.REPLAY:
         raise _fail("--record needs a live backend (local or openai), not replay")
+    processes = _processes(processes, settings.llm_backend, concurrency, len(cases))
     # structlog's default writes to stdout: route every log to stderr before anything logs
     configure_logging(log_level.value.upper(), secrets=settings_secrets(settings))
     try:
@@ -162,7 +172,7 @@ def run_command(
     except (RuntimeError, ValueError, OSError) as error:  # unknown prompt, bad settings, ...
         raise _fail(f"cannot build the extractor: {error}") from None
     freeze_long_lived()  # the pipeline and schemas live till exit: the collector skips them
-    run = run_eval(cases, extractor, concurrency=concurrency, progress=True)
+    run = run_eval(cases, extractor, concurrency=concurrency, processes=processes, progress=True)
     try:
         path = run.save(resolve_run_path(out, run))
     except OSError as error:  # e.g. a file where a folder was meant; the run is not lost yet
@@ -177,6 +187,30 @@ def run_command(
     notes.print(f"run record: {path}", soft_wrap=True)
     if baseline is not None:
         _gate(run, _baseline_path(baseline), tolerance, run_label=path.name)
+
+
+def _processes(asked: int | None, backend: LLMBackend, concurrency: int, cases: int) -> int:
+    """How many processes extract: the CPUs this process may use for replayed answers, one
+    for a live model, whose client (sockets, recordings written) stays in one process and
+    waits in --concurrency threads."""
+    if asked is None:
+        if backend != LLMBackend.REPLAY or concurrency > 1:
+            return 1
+        return max(1, min(_usable_cpus(), cases))
+    if asked > 1 and backend != LLMBackend.REPLAY:
+        raise _fail(
+            f"--processes {asked} needs --backend replay; a live backend extracts in threads "
+            "(--concurrency)"
+        )
+    if asked > 1 and concurrency > 1:
+        raise _fail("give --processes or --concurrency, not both")
+    return asked
+
+
+def _usable_cpus() -> int:
+    if hasattr(os, "sched_getaffinity"):  # the CPUs this process may run on (Linux)
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
 
 
 @eval_app.command("score")

@@ -120,3 +120,54 @@ def test_out_that_cannot_be_written_exits_2_and_keeps_the_run(
     assert ran.stdout == ""
     (kept,) = (tmp_path / "default-runs").iterdir()  # a long live run is not thrown away
     assert RunRecord.load(kept).aggregates.cases == len(make_cases())
+
+
+def test_run_forks_processes_for_replay_and_forwards_their_logs(
+    cli: CliRunner, tmp_path: Path
+) -> None:
+    out = tmp_path / "run.json"
+    args = ["run", "--backend", "replay", "--processes", "2", "--out", str(out)]
+    ran = cli.invoke(eval_cli.eval_app, [*args, "--log-level", "info"])
+    assert ran.exit_code == 0, ran.output
+    record = RunRecord.load(out)
+    assert record.spec.processes == 2
+    assert [c.case_id for c in record.cases] == [c.id for c in make_cases()]
+    assert ran.stderr.count("extraction finished") == len(make_cases())  # logged in the forks
+    assert ran.stdout == _report(record)
+
+
+@pytest.mark.parametrize(
+    ("args", "processes"),
+    [
+        (["--backend", "replay"], min(eval_cli._usable_cpus(), len(make_cases()))),
+        (["--backend", "replay", "--concurrency", "3"], 1),  # threads asked for: no forks
+        (["--backend", "local"], 1),  # a live model: threads only
+    ],
+)
+def test_run_picks_processes_by_backend(
+    cli: CliRunner, tmp_path: Path, args: list[str], processes: int
+) -> None:
+    out = tmp_path / "run.json"
+    ran = cli.invoke(eval_cli.eval_app, ["run", *args, "--out", str(out)])
+    assert ran.exit_code == 0, ran.output
+    assert RunRecord.load(out).spec.processes == processes
+
+
+@pytest.mark.parametrize(
+    ("args", "error"),
+    [
+        (["--backend", "replay", "--processes", "0"], "greater than or equal to 1"),
+        (["--backend", "local", "--processes", "2"], "--processes 2 needs --backend replay"),
+        (
+            ["--backend", "replay", "--processes", "2", "--concurrency", "2"],
+            "--processes or --concurrency, not both",
+        ),
+    ],
+)
+def test_run_refuses_processes_it_cannot_use(
+    cli: CliRunner, tmp_path: Path, args: list[str], error: str
+) -> None:
+    ran = cli.invoke(eval_cli.eval_app, ["run", *args, "--out", str(tmp_path / "run.json")])
+    assert ran.exit_code == 2
+    assert error in " ".join(ran.stderr.split())  # typer's box may wrap the message
+    assert not (tmp_path / "run.json").exists()

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import time
 from pathlib import Path
 
 import pytest
@@ -17,7 +19,7 @@ from evals.runner import (
     score,
 )
 from evals.scorers import SCORER_VERSION, score_case
-from schemas.contract import OutcomeStatus
+from schemas.contract import ArticleInput, ExtractionOutcome, OutcomeStatus
 from tests.evals.synthetic_runs import PROVENANCE, FakeExtractor, drop_every_other, make_cases
 
 
@@ -86,6 +88,48 @@ def test_concurrency_keeps_case_order_and_scores(cases: list[GoldCase]) -> None:
     assert three.spec.concurrency == 3
     with pytest.raises(ValueError):
         run_eval(cases, FakeExtractor(cases), concurrency=0, progress=False)
+
+
+class SlowOnTheFirstCase(FakeExtractor):
+    """Answers the first case last, so outcomes come back out of order."""
+
+    def extract(self, article: ArticleInput) -> ExtractionOutcome:
+        if self._by_text[article.text].id == "strike":
+            time.sleep(0.3)
+        return super().extract(article)
+
+
+def test_processes_give_the_sequential_outcomes_in_case_order(cases: list[GoldCase]) -> None:
+    sequential = SlowOnTheFirstCase(cases, drop_every_other)
+    one = run_eval(cases, sequential, progress=False)
+    forked = SlowOnTheFirstCase(cases, drop_every_other)
+    two = run_eval(cases, forked, processes=2, progress=False)
+    assert sequential.calls == len(cases)
+    assert forked.calls == 0  # every article was extracted in a forked process, none here
+    assert [c.case_id for c in two.cases] == [c.id for c in cases]
+    assert two.cases == one.cases
+    assert two.aggregates == one.aggregates
+    assert (two.spec.processes, two.spec.concurrency) == (2, 1)
+    with pytest.raises(ValueError, match="processes"):
+        run_eval(cases, FakeExtractor(cases), processes=0, progress=False)
+    with pytest.raises(ValueError, match="not both"):
+        run_eval(cases, FakeExtractor(cases), processes=2, concurrency=2, progress=False)
+
+
+class DiesOnTalks(FakeExtractor):
+    def extract(self, article: ArticleInput) -> ExtractionOutcome:
+        if self._by_text[article.text].id == "talks":
+            os._exit(3)  # as a crash in native code would: no exception, no outcome
+        return super().extract(article)
+
+
+def test_a_process_that_dies_fails_its_cases_instead_of_hanging(cases: list[GoldCase]) -> None:
+    record = run_eval(cases, DiesOnTalks(cases), processes=2, progress=False)
+    assert [c.case_id for c in record.cases] == [c.id for c in cases]
+    talks = next(c for c in record.cases if c.case_id == "talks")
+    assert talks.outcome.status == OutcomeStatus.FAILED
+    assert "BrokenProcessPool" in (talks.outcome.error or "")
+    assert record.aggregates.schema_valid.correct < len(cases)
 
 
 def test_split_is_named_when_the_cases_share_one(cases: list[GoldCase]) -> None:
