@@ -30,6 +30,7 @@ FULL_ARGS: dict[str, list[str]] = {
     "storage_writes": [],
     "hybrid_speed": [],
     "grounding_speed": [],
+    "component_floors": [],
 }
 QUICK_ARGS: dict[str, list[str]] = {
     "service_throughput": ["--articles", "5", "--concurrency", "2", "--warmup", "1"],
@@ -39,6 +40,7 @@ QUICK_ARGS: dict[str, list[str]] = {
     "storage_writes": ["--articles", "5"],
     "hybrid_speed": ["--repeat", "1", "--limit", "2"],
     "grounding_speed": ["--chars", "5000", "--needles", "8"],
+    "component_floors": ["--repeat", "1", "--limit", "2", "--long-chars", "3000", "--jobs", "20"],
 }
 TAKES_CODE = {"service_throughput", "slow_model_concurrency", "long_articles", "eval_suite"}
 
@@ -102,6 +104,17 @@ def headline(row: dict[str, Any]) -> str:
         return (
             f"wall {row['wall']:.2f} s, CPU {row['cpu']:.2f} s, import api.cli "
             f"{row['import_wall']:.2f} s"
+        )
+    if name == "component_floors":
+        dbos = ", ".join(
+            f"c={r['concurrency']} {r['jobs_per_s']:.1f} jobs/s {r['cpu_ms_per_job']:.2f} CPU ms"
+            for r in row["dbos"]
+        )
+        long = row.get("spacy_long") or {}
+        longest = f", {long['chars']:,} chars {long['cpu_s']:.2f} s" if long else ""
+        return (
+            f"spaCy {row['spacy']['mean_cpu_ms']:.1f} CPU ms/article{longest}; DBOS alone "
+            f"{dbos or 'not run'}"
         )
     figures = {k: v for k, v in row.items() if k not in ("benchmark", "code")}
     return json.dumps(figures, sort_keys=True)[:110]

@@ -25,6 +25,7 @@ SMOKE_ARGS = {
     "storage_writes.py": ["--articles", "5"],  # the bulk-writes benchmark (another change)
     "hybrid_speed.py": ["--repeat", "1", "--limit", "2"],
     "grounding_speed.py": ["--chars", "5000", "--needles", "8"],
+    "component_floors.py": QUICK_ARGS["component_floors"],
     "__main__.py": ["--quick", "--only", "grounding_speed"],
 }
 # written by the bulk database writes change; its smoke run waits until the file is there
@@ -73,6 +74,18 @@ def _check(row: dict[str, Any]) -> None:
         assert all(s["wall_s"] > 0 for s in row["sizes"]) and "exponent_fit" in row
     if name == "eval_suite":
         assert row["wall"] > 0 and row["cpu"] > 0 and row["import_wall"] > 0
+    if name == "component_floors":
+        spacy = row["spacy"]
+        assert spacy["articles"] > 0 and spacy["tokens"] > 0 and spacy["tokens_per_s"] > 0
+        assert spacy["mean_cpu_ms"] > 0 and spacy["median_wall_ms"] > 0
+        assert set(spacy["components_cpu_ms"]) >= {"tok2vec", "parser", "ner"}
+        assert sum(spacy["components_cpu_ms"].values()) > 0
+        assert row["spacy_long"]["tokens"] > 0 and row["spacy_long"]["cpu_s"] > 0
+        assert [r["concurrency"] for r in row["dbos"]] == [16, 1]
+        for dbos in row["dbos"]:  # every job ran, and cost something
+            assert dbos["succeeded"] == dbos["jobs"] * dbos["rounds"] > 0
+            assert dbos["jobs_per_s"] > 0 and dbos["cpu_ms_per_job"] > 0
+        assert row["targets"]["cpu_ms_per_article_at_300"]["budget"] > 0
 
 
 @pytest.mark.parametrize("name", sorted(SMOKE_ARGS))
