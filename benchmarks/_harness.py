@@ -508,9 +508,10 @@ def run_load(
         if now > done:
             done, progressed = now, time.monotonic()
         elif time.monotonic() - progressed > stall_s:  # a hung service fails, not waits
+            stacks = dump_stacks(service.pids(), service.workdir / "stacks.txt")
             raise RuntimeError(
                 f"no job finished for {stall_s:.0f} s: {done}/{expected} finished "
-                f"(service log: {service.workdir / 'service.log'})"
+                f"(service log: {service.workdir / 'service.log'}{stacks}; kept)"
             )
         if time.monotonic() > deadline:
             raise RuntimeError(f"jobs not finished after {timeout_s:.0f} s")
@@ -548,23 +549,42 @@ def run_load(
     )
 
 
+def dump_stacks(pids: list[int], path: Path) -> str:
+    """Every thread's stack in the service's processes, with py-spy where it is installed
+    (a profiling tool, not a dependency): what a stalled run was waiting on."""
+    spy = shutil.which("py-spy") or shutil.which("py-spy", path=str(Path(sys.executable).parent))
+    if spy is None:
+        return ""
+    with path.open("w") as out:
+        for pid in pids:
+            out.write(f"== pid {pid}\n")
+            out.flush()
+            subprocess.run([spy, "dump", "--pid", str(pid)], stdout=out, stderr=out, timeout=60)
+    return f", thread stacks: {path}"
+
+
 @contextmanager
 def running_stack(options: ServiceOptions, delay_s: float) -> Iterator[tuple[Service, ModelServer]]:
     """The model server and a fresh service (on a fresh PostgreSQL database when asked),
     stopped and removed afterwards."""
     workdir = Path(tempfile.mkdtemp(prefix="wirecoder-bench-"))
     model = ModelServer(delay_s, workdir)
+    failed = False
     try:
         with _database(options.database_url) as database_url:
             service = Service(replace(options, database_url=database_url), model.url, workdir)
             try:
                 service.start()
                 yield service, model
+            except BaseException:
+                failed = True  # its log (and stacks) stay for a look
+                raise
             finally:
                 service.stop()
     finally:
         model.stop()
-        shutil.rmtree(workdir, ignore_errors=True)
+        if not failed:
+            shutil.rmtree(workdir, ignore_errors=True)
 
 
 @contextmanager
