@@ -559,7 +559,9 @@ def dump_stacks(pids: list[int], path: Path) -> str:
         for pid in pids:
             out.write(f"== pid {pid}\n")
             out.flush()
-            subprocess.run([spy, "dump", "--pid", str(pid)], stdout=out, stderr=out, timeout=60)
+            subprocess.run(
+                [spy, "dump", "--native", "--pid", str(pid)], stdout=out, stderr=out, timeout=60
+            )
     return f", thread stacks: {path}"
 
 
