@@ -20,6 +20,7 @@ SQLAlchemy's or pydantic's is charged to the code that called it):
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import sys
@@ -93,6 +94,20 @@ def classify(frame: FrameType | None, cache: dict[str, str]) -> str:
     return "db" if in_db_library else "other"
 
 
+def current_frames() -> dict[int, FrameType]:
+    """`sys._current_frames()` with the collector off: in Python 3.11 it holds the runtime's
+    thread-list lock while it allocates, and a collection started there can deadlock the whole
+    process (python/cpython#106883; seen here as a benchmark's service stalling with every
+    thread idle and the sampler in gc_collect_main under _PyThread_CurrentFrames)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return sys._current_frames()
+    finally:
+        if enabled:
+            gc.enable()
+
+
 class Sampler:
     def __init__(self, folder: Path, interval_s: float) -> None:
         self.folder = folder
@@ -128,14 +143,14 @@ class Sampler:
             return None
 
     def _baseline(self, me: int) -> None:
-        for ident in sys._current_frames():
+        for ident in current_frames():
             cpu = self._thread_cpu(ident)
             if ident != me and cpu is not None:
                 self.last[ident] = cpu
 
     def _tick(self, me: int) -> None:
         self.ticks += 1
-        for ident, frame in sys._current_frames().items():
+        for ident, frame in current_frames().items():
             if ident == me:
                 continue
             cpu = self._thread_cpu(ident)
