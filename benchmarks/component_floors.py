@@ -95,12 +95,12 @@ def measure_spacy(texts: list[str], repeat: int) -> dict[str, Any]:
     load_s = time.perf_counter() - started
     parse_once(nlp, texts[0])  # spaCy's lazy parts (lemmatizer tables) load on first use
 
+    sentence_texts = [[s.text for s in split_sentences(text)] for text in texts]
     runs: list[list[dict[str, float]]] = [[] for _ in texts]
     passes: list[dict[str, float]] = []
     for _ in range(repeat):
         for i, text in enumerate(texts):
             runs[i].append(parse_once(nlp, text))
-        sentence_texts = [[s.text for s in split_sentences(text)] for text in texts]
         total: dict[str, float] = {}
         for article in sentence_texts:
             for name, seconds in component_cpu_s(nlp, article).items():

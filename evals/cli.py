@@ -164,7 +164,7 @@ def run_command(
     settings = Settings(**overrides)  # type: ignore[arg-type]
     if record and settings.llm_backend == LLMBackend.REPLAY:
         raise _fail("--record needs a live backend (local or openai), not replay")
-    processes = _processes(processes, settings.llm_backend, concurrency, len(cases))
+    processes = _processes(processes, settings.llm_backend, concurrency)
     # structlog's default writes to stdout: route every log to stderr before anything logs
     configure_logging(log_level.value.upper(), secrets=settings_secrets(settings))
     try:
@@ -189,14 +189,15 @@ def run_command(
         _gate(run, _baseline_path(baseline), tolerance, run_label=path.name)
 
 
-def _processes(asked: int | None, backend: LLMBackend, concurrency: int, cases: int) -> int:
-    """How many processes extract: the CPUs this process may use for replayed answers, one
-    for a live model, whose client (sockets, recordings written) stays in one process and
-    waits in --concurrency threads."""
+def _processes(asked: int | None, backend: LLMBackend, concurrency: int) -> int:
+    """How many processes extract: the CPUs this process may use for replayed answers (never
+    more than there are cases: extract_all forks no idle process), one for a live model,
+    whose client (sockets, recordings written) stays in one process and waits in
+    --concurrency threads."""
     if asked is None:
         if backend != LLMBackend.REPLAY or concurrency > 1:
             return 1
-        return max(1, min(_usable_cpus(), cases))
+        return _usable_cpus()
     if asked > 1 and backend != LLMBackend.REPLAY:
         raise _fail(
             f"--processes {asked} needs --backend replay; a live backend extracts in threads "
